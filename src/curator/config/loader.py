@@ -1,0 +1,190 @@
+"""Load a YAML config, apply `--set key.path=value` overrides, validate everything with key paths."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from curator.config.schema import PipelineConfig, StageConfig
+from curator.errors import ConfigError
+
+_INDEX = re.compile(r"^(.*)\[(\d+)\]$")
+
+
+@dataclass
+class LoadedConfig:
+    config: PipelineConfig
+    path: Path  # the YAML file
+    raw: dict  # the dict after overrides, before validation (kept in run.json)
+
+    @property
+    def base_dir(self) -> Path:
+        """Relative paths in a config are relative to the config file's folder."""
+        return self.path.parent
+
+    def resolve(self, path: str | Path) -> Path:
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else (self.base_dir / p).resolve()
+
+    @property
+    def output_dir(self) -> Path:
+        """`output` is relative to the current directory (like any CLI output path)."""
+        return Path(self.config.output).expanduser().resolve()
+
+
+def format_loc(loc: tuple | list) -> str:
+    """('stages', 2, 'filters', 'profiles') -> 'stages[2].filters.profiles'."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "<root>"
+
+
+def pydantic_problems(err: ValidationError, prefix: tuple = ()) -> list[str]:
+    problems = []
+    for e in err.errors():
+        loc = prefix + tuple(p for p in e["loc"] if p not in ("function-after", "function-before"))
+        msg = e["msg"]
+        if e["type"] == "extra_forbidden":
+            msg = "unknown key (check the spelling; `curator validate --help` lists the schema)"
+        elif e["type"] == "missing":
+            msg = "required key is missing"
+        elif "input" in e and e["type"] not in ("missing",):
+            msg = f"{msg} (got {e['input']!r})"
+        problems.append(f"{format_loc(loc)}: {msg}")
+    return problems
+
+
+def _split_key(key: str) -> list[str | int]:
+    parts: list[str | int] = []
+    for raw in key.split("."):
+        indices = []
+        while (m := _INDEX.match(raw)) is not None:
+            raw, idx = m.group(1), int(m.group(2))
+            indices.insert(0, idx)
+        if raw:
+            parts.append(int(raw) if raw.isdigit() else raw)
+        parts.extend(indices)
+    return parts
+
+
+def apply_override(raw: dict, assignment: str) -> None:
+    """Set one `key.path=value` (value parsed as YAML) in the raw config dict."""
+    if "=" not in assignment:
+        raise ConfigError([f"--set {assignment}: expected KEY=VALUE, e.g. executor.tasks=8"])
+    key, value_text = assignment.split("=", 1)
+    try:
+        value = yaml.safe_load(value_text) if value_text != "" else ""
+    except yaml.YAMLError as e:
+        raise ConfigError([f"--set {key}: value is not valid YAML: {e}"]) from None
+    parts = _split_key(key.strip())
+    if not parts:
+        raise ConfigError([f"--set {assignment}: empty key"])
+    node: Any = raw
+    for i, part in enumerate(parts[:-1]):
+        nxt = parts[i + 1]
+        if isinstance(node, list):
+            if not isinstance(part, int) or part >= len(node):
+                raise ConfigError([f"--set {key}: {format_loc(parts[: i + 1])} is not an item of the list"])
+            node = node[part]
+            continue
+        if not isinstance(node, dict):
+            raise ConfigError([f"--set {key}: {format_loc(parts[:i])} is not a mapping"])
+        if node.get(part) is None:
+            node[part] = [] if isinstance(nxt, int) else {}
+        node = node[part]
+    last = parts[-1]
+    if isinstance(node, list):
+        if not isinstance(last, int) or last > len(node):
+            raise ConfigError([f"--set {key}: index out of range"])
+        if last == len(node):
+            node.append(value)
+        else:
+            node[last] = value
+    elif isinstance(node, dict):
+        node[last] = value
+    else:
+        raise ConfigError([f"--set {key}: {format_loc(parts[:-1])} is not a mapping"])
+
+
+def read_yaml(path: Path) -> dict:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: config file not found"]) from None
+    except OSError as e:
+        raise ConfigError([f"{path}: cannot read config: {e.strerror}"]) from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise ConfigError([f"{path}: not valid YAML: {e}".replace("\n", " ")]) from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError([f"{path}: the top level must be a mapping (name, input, output, executor, stages)"])
+    return raw
+
+
+def _parse_stages(raw_stages: Any, problems: list[str]) -> list[dict]:
+    """`stages` is a list of one-key mappings {block-name: params}; turn them into StageConfig dicts."""
+    from curator.blocks import get_block_class
+
+    parsed = []
+    if not isinstance(raw_stages, list):
+        problems.append("stages: expected a list of {block-name: params} items")
+        return parsed
+    for i, item in enumerate(raw_stages):
+        if isinstance(item, str):
+            item = {item: {}}
+        if not isinstance(item, dict) or len(item) != 1:
+            problems.append(f"stages[{i}]: expected one {{block-name: params}} mapping, got {item!r}")
+            continue
+        (block_name, params), = item.items()
+        try:
+            block_cls = get_block_class(block_name)
+        except ConfigError as e:
+            problems.extend(f"stages[{i}].{block_name}: {p}" for p in e.problems)
+            continue
+        if params is None:
+            params = {}
+        if not isinstance(params, dict):
+            problems.append(f"stages[{i}].{block_name}: expected a mapping of parameters, got {params!r}")
+            continue
+        try:
+            model = block_cls.Params.model_validate(params)
+        except ValidationError as e:
+            problems.extend(pydantic_problems(e, prefix=("stages", i, block_name)))
+            continue
+        parsed.append({"block": block_name, "params": model})
+    return parsed
+
+
+def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> LoadedConfig:
+    """Read, override and validate a config. Raises ConfigError listing every problem with its key path."""
+    path = Path(path).expanduser().resolve()
+    raw = read_yaml(path)
+    for assignment in overrides:
+        apply_override(raw, assignment)
+    problems: list[str] = []
+    stages = _parse_stages(raw.get("stages"), problems) if "stages" in raw else None
+    top = {k: v for k, v in raw.items() if k != "stages"}
+    if stages is not None:
+        top["stages"] = [StageConfig.model_construct(**s) for s in stages] if stages else []
+    try:
+        config = PipelineConfig.model_validate(top)
+    except ValidationError as e:
+        problems.extend(pydantic_problems(e))
+        config = None
+    if stages is not None and not stages and not problems:
+        problems.append("stages: at least one stage is needed")
+    if problems:
+        raise ConfigError(problems)
+    return LoadedConfig(config=config, path=path, raw=raw)

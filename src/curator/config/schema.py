@@ -1,0 +1,79 @@
+"""The config schema is this code: every key, its type, default and meaning. Unknown keys are errors."""
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt
+
+
+class StrictModel(BaseModel):
+    """Base for every config section: unknown keys are errors, values are checked strictly."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class InputConfig(StrictModel):
+    format: Literal["warc", "wet", "parquet", "jsonl"] = Field(
+        "warc", description="warc | wet | parquet | jsonl"
+    )
+    paths: list[str] = Field(..., min_length=1, description="globs, relative to the config file's folder")
+    text_column: str = Field("text", description="parquet/jsonl: column holding the text")
+    id_column: str = Field("id", description="parquet/jsonl: column holding the document id")
+    dump: str | None = Field(
+        None, description="dump label for every document (default: read from the path, e.g. CC-MAIN-2024-22)"
+    )
+    max_record_bytes: PositiveInt = Field(
+        10_000_000, description="WARC records with a larger payload are skipped (reason record_too_large)"
+    )
+
+
+class SlurmStageOverride(StrictModel):
+    time: str | None = None
+    cpus_per_task: PositiveInt | None = None
+    mem_per_cpu_gb: float | None = None
+    partition: str | None = None
+    tasks: PositiveInt | None = None
+
+
+class SlurmConfig(StrictModel):
+    partition: str = "debug"
+    time: str = "04:00:00"
+    cpus_per_task: PositiveInt = 1
+    mem_per_cpu_gb: float = 2.0
+    qos: str | None = None
+    account: str | None = None
+    sbatch_args: dict[str, str] = Field(default_factory=dict, description="extra #SBATCH options, e.g. {constraint: cpu}")
+    venv_path: str | None = Field(
+        None, description="activate script the jobs source (default: the running interpreter's venv)"
+    )
+    max_array_size: PositiveInt = 1001
+    stages: dict[str, SlurmStageOverride] = Field(
+        default_factory=dict, description="per-job overrides keyed by job name (see `curator plan`)"
+    )
+
+
+class ExecutorConfig(StrictModel):
+    kind: Literal["local", "slurm"] = "local"
+    tasks: PositiveInt = Field(4, description="shards of work per stage")
+    workers: PositiveInt = Field(2, description="parallel processes on the local executor")
+    slurm: SlurmConfig = Field(default_factory=SlurmConfig)
+
+
+class StageConfig(StrictModel):
+    """One item of `stages`: a block name (registry name or `module:Class`) and its validated params."""
+
+    block: str
+    params: Any = None
+
+    @property
+    def name(self) -> str:
+        """The stage's name in outputs (stats/<name>.json, removed/<name>/)."""
+        return self.block.rsplit(":", 1)[-1].rsplit(".", 1)[-1] if ":" in self.block else self.block
+
+
+class PipelineConfig(StrictModel):
+    name: str
+    input: InputConfig
+    output: str = Field(..., description="run folder; relative to the current directory unless absolute")
+    executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
+    stages: list[StageConfig] = Field(..., min_length=1)
+    report: bool = Field(True, description="write OUTPUT/report.html at the end of `curator run`")

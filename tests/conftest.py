@@ -1,0 +1,26 @@
+"""Shared test helpers. Real data comes from ../shared/data through `shared_data`."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = Path(os.environ.get("CURATOR_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data"))
+SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
+
+
+def shared_data(relpath: str) -> Path:
+    """Path to a file or folder under ../shared/data. Missing data fails under CI, skips elsewhere."""
+    path = SHARED_DATA / relpath
+    if not path.exists():
+        message = f"shared test data missing: {path} (expected ../shared/data beside the project)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture
+def sample_dir() -> Path:
+    return SAMPLE_DIR
