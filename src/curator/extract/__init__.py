@@ -1,0 +1,1 @@
+"""HTML → main text engines. Each engine is a function `extract(html: str) -> str`."""
