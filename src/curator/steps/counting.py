@@ -32,11 +32,11 @@ class StageCounter(PipelineStep):
     type = "📊 - COUNT"
 
     def __init__(self, stage: str, where: str):
-        super().__init__()
         assert where in ("in", "out")
         self.stage = stage
         self.where = where
         self.name = f"{stage}:{where}"
+        super().__init__()
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         docs_key, chars_key = f"docs_{self.where}", f"chars_{self.where}"

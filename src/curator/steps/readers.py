@@ -44,7 +44,10 @@ class FileListReader(PipelineStep):
             yield from data
         for path in self.files[rank::world_size]:
             self.stat_update("input_files")
-            yield from self.read_file(path)
+            for doc in self.read_file(path):
+                self.stat_update("docs_out", "lang/und/docs_out")
+                self.stat_update("chars_out", "lang/und/chars_out", value=len(doc.text))
+                yield doc
 
     def file_error(self, path: str, reason: str, detail: str, records_read: int):
         self.stat_update(f"file_error/{reason}")

@@ -1,0 +1,132 @@
+"""The `curator` command: run, validate, plan, finalize, and the stage tools (lid, profiles, quality...)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from curator.errors import ConfigError, CuratorError
+
+SET_HELP = "Override a config key by dotted path; the value is YAML (e.g. executor.tasks=8, input.paths=[a,b])."
+
+
+def _fail(e: CuratorError) -> None:
+    lines = e.problems if isinstance(e, ConfigError) else [str(e)]
+    for line in lines:
+        click.echo(f"error: {line}", err=True)
+    sys.exit(e.exit_code)
+
+
+def _load(config: str, overrides: tuple[str, ...]):
+    from curator.config import load_config
+
+    return load_config(config, overrides)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="curator")
+def main():
+    """curator: Common Crawl WARC → clean, deduplicated, quality-scored, rebalanced Parquet per language.
+
+    Write a YAML config (see configs/demo.yaml), check it with `curator validate`, look at the jobs with
+    `curator plan`, run it with `curator run`.
+    """
+
+
+@main.command()
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
+@click.option("--executor", type=click.Choice(["local", "slurm"]), default=None,
+              help="Override executor.kind.")
+@click.option("--fresh", is_flag=True, help="Delete the output folder's previous run and start over.")
+@click.option("--progress/--no-progress", default=None,
+              help="Live progress (default: on when attached to a terminal).")
+def run(config, overrides, executor, fresh, progress):
+    """Run the whole stage graph of CONFIG. Rerunning the same command resumes: finished tasks are skipped."""
+    from curator.runner import run as run_pipeline
+
+    try:
+        loaded = _load(config, overrides)
+        reporter = None
+        if progress or (progress is None and sys.stderr.isatty()):
+            try:
+                from curator.progress import ProgressReporter
+
+                reporter = ProgressReporter(loaded)
+            except ImportError:
+                reporter = None
+        record = run_pipeline(loaded, fresh=fresh, executor=executor, progress=reporter)
+    except CuratorError as e:
+        _fail(e)
+    if record.get("status") == "submitted":
+        return  # the Slurm submitter printed the job ids
+    out = loaded.output_dir
+    click.echo(f"done in {record.get('seconds', 0):.1f} s: documents in {out / 'data'}; stats in {out / 'stats'}")
+
+
+@main.command()
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
+def validate(config, overrides):
+    """Check CONFIG without running: schema, input files, models, profiles. Exit 0 when all is well,
+    else exit 2 with one line per problem naming the key path."""
+    from curator.runner import plan as build_plan
+
+    try:
+        loaded = _load(config, overrides)
+        files, jobs = build_plan(loaded)
+    except CuratorError as e:
+        _fail(e)
+    click.echo(f"ok: {len(loaded.config.stages)} stages, {len(jobs)} jobs, {len(files)} input files")
+
+
+@main.command()
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
+def plan(config, overrides):
+    """Print the stages, the jobs they become (tasks each), inputs and outputs."""
+    from curator.runner import plan as build_plan
+
+    try:
+        loaded = _load(config, overrides)
+        files, jobs = build_plan(loaded)
+    except CuratorError as e:
+        _fail(e)
+    c = loaded.config
+    click.echo(f"config: {loaded.path}  (name: {c.name})")
+    total = sum(f.stat().st_size for f in files)
+    click.echo(f"input: {len(files)} {c.input.format} files, {total / 1e6:.1f} MB")
+    for f in files[:10]:
+        click.echo(f"  {f}")
+    if len(files) > 10:
+        click.echo(f"  ... and {len(files) - 10} more")
+    click.echo(f"executor: {c.executor.kind}, {c.executor.tasks} tasks, {c.executor.workers} workers")
+    click.echo("stages: " + " → ".join(s.name for s in c.stages))
+    click.echo("jobs:")
+    for job in jobs:
+        click.echo(f"  {job.name}  [{job.kind}, {job.tasks} tasks]  stages: {', '.join(job.stages)}")
+        steps = [getattr(s, "name", type(s).__name__) for s in job.pipeline]
+        click.echo(f"      steps: {' → '.join(str(s) for s in steps)}")
+        if job.output_dir:
+            click.echo(f"      writes: {job.output_dir}")
+    click.echo(f"output: {loaded.output_dir}  (data/<language>/, stats/, removed/, logs/, run.json)")
+
+
+@main.command()
+@click.argument("output", type=click.Path(file_okay=False, exists=True))
+def finalize(output):
+    """Rebuild OUTPUT/stats/*.json (and the report) from the task logs, e.g. after a Slurm run."""
+    from curator.paths import RunLayout
+    from curator.runner import finalize as finalize_run
+
+    layout = RunLayout(Path(output).resolve())
+    if not layout.run_json.is_file():
+        _fail(CuratorError(f"{output}: no run.json; is this a curator output folder?"))
+    finalize_run(layout)
+    click.echo(f"stats written to {layout.root / 'stats'}")
+
+
+if __name__ == "__main__":
+    main()

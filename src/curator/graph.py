@@ -1,0 +1,138 @@
+"""Stages → jobs. Consecutive per-document phases fuse into one document job (one pass over the
+data); each GlobalPhase is a barrier job of its own. See docs/architecture.md."""
+
+from __future__ import annotations
+
+import glob
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from curator.blocks import get_block_class
+from curator.blocks.base import BuildContext, DocPhase, GlobalPhase
+from curator.config.loader import LoadedConfig
+from curator.errors import ConfigError
+from curator.paths import RunLayout
+
+READ_STAGE = "read"  # pseudo-stage of the input reader: records read, skipped, file errors
+
+
+@dataclass
+class Job:
+    name: str
+    kind: str  # "documents" | "global"
+    tasks: int
+    stages: list[str]  # stages with steps in this job, in order
+    step_stages: list[str] = field(default_factory=list)  # the stage of each pipeline step (stats)
+    pipeline: list = field(default_factory=list)
+    output_dir: Path | None = None  # documents written by this job
+
+    def describe(self) -> dict:
+        return {"name": self.name, "kind": self.kind, "tasks": self.tasks, "stages": self.stages,
+                "step_stages": self.step_stages, "output": str(self.output_dir) if self.output_dir else None}
+
+
+def resolve_inputs(loaded: LoadedConfig) -> list[Path]:
+    """Expand input globs (relative to the config file's folder); every pattern must match a file."""
+    files: list[Path] = []
+    problems = []
+    for i, pattern in enumerate(loaded.config.input.paths):
+        full = str(loaded.resolve(pattern))
+        matches = sorted(Path(p) for p in glob.glob(full, recursive=True) if Path(p).is_file())
+        if not matches:
+            problems.append(f"input.paths[{i}]: no file matches '{pattern}' (looked for {full})")
+        files.extend(matches)
+    if problems:
+        raise ConfigError(problems)
+    return list(dict.fromkeys(files))
+
+
+def unique_stage_names(loaded: LoadedConfig) -> list[str]:
+    names, seen = [], {}
+    for stage in loaded.config.stages:
+        base = stage.name
+        seen[base] = seen.get(base, 0) + 1
+        names.append(base if seen[base] == 1 else f"{base}_{seen[base]}")
+    return names
+
+
+def build_blocks(loaded: LoadedConfig) -> list:
+    """Instantiate every stage's block and run its checks; all problems are reported at once."""
+    blocks, problems = [], []
+    for i, (stage, name) in enumerate(zip(loaded.config.stages, unique_stage_names(loaded))):
+        block = get_block_class(stage.block)(stage.params, BuildContext(loaded=loaded, stage=name, stage_index=i))
+        for p in block.check():
+            key = f"stages[{i}].{stage.block}" + (f".{p.key}" if p.key else "")
+            problems.append(f"{key}: {p.message}")
+        blocks.append(block)
+    if problems:
+        raise ConfigError(problems)
+    return blocks
+
+
+def _reader(loaded: LoadedConfig, files: list[Path]):
+    from curator.steps.readers import JsonlDocReader, ParquetDocReader, WarcDocReader
+
+    inp = loaded.config.input
+    paths = [str(f) for f in files]
+    if inp.format in ("warc", "wet"):
+        return WarcDocReader(paths, wet=inp.format == "wet", dump=inp.dump, max_record_bytes=inp.max_record_bytes)
+    if inp.format == "parquet":
+        return ParquetDocReader(paths, inp.text_column, inp.id_column, inp.dump)
+    return JsonlDocReader(paths, inp.text_column, inp.id_column, inp.dump)
+
+
+def build_jobs(loaded: LoadedConfig, files: list[Path] | None = None) -> list[Job]:
+    from curator.steps.counting import StageCounter
+    from curator.steps.parquet_writer import ParquetDocWriter
+    from curator.steps.stage_reader import StageOutputReader
+
+    layout = RunLayout(loaded.output_dir)
+    tasks = loaded.config.executor.tasks
+    files = resolve_inputs(loaded) if files is None else files
+    blocks = build_blocks(loaded)
+
+    # 1. the phases in order, grouped: runs of DocPhases become one document job
+    groups: list[tuple[str, list]] = []  # ("documents", [(stage, steps)]) or ("global", (stage, phase))
+    for block in blocks:
+        for phase in block.phases():
+            if isinstance(phase, DocPhase):
+                if not groups or groups[-1][0] != "documents":
+                    groups.append(("documents", []))
+                groups[-1][1].append((block.ctx.stage, phase.steps))
+            elif isinstance(phase, GlobalPhase):
+                if not groups:
+                    groups.append(("documents", []))  # materialise the input first
+                groups.append(("global", (block.ctx.stage, phase)))
+            else:
+                raise TypeError(f"{block.ctx.stage}: phases() returned {phase!r}")
+    if not groups:
+        groups.append(("documents", []))
+    last_documents = max(i for i, (kind, _) in enumerate(groups) if kind == "documents")
+
+    # 2. jobs
+    jobs: list[Job] = []
+    documents_dir: Path | None = None
+    for index, (kind, content) in enumerate(groups):
+        if kind == "documents":
+            stages = list(dict.fromkeys(stage for stage, _ in content))
+            name = f"{index + 1:02d}-" + "-".join(stages or ["read"])
+            final = index == last_documents
+            if documents_dir is None:
+                pipeline, step_stages = [_reader(loaded, files)], [READ_STAGE]
+            else:
+                pipeline, step_stages = [StageOutputReader(documents_dir)], ["_io"]
+            for stage, steps in content:
+                pipeline += [StageCounter(stage, "in"), *steps, StageCounter(stage, "out")]
+                step_stages += [stage] * (len(steps) + 2)
+            out_dir = layout.data if final else layout.stage(name)
+            filename = "{language}/{rank:05d}.parquet" if final else "{rank:05d}.parquet"
+            pipeline.append(ParquetDocWriter(out_dir, filename=filename))
+            step_stages.append("_io")
+            jobs.append(Job(name, "documents", tasks, stages, step_stages, pipeline, out_dir))
+            documents_dir = out_dir
+        else:
+            stage, phase = content
+            steps = phase.build(documents_dir)
+            name = f"{index + 1:02d}-{stage}-{phase.name}"
+            jobs.append(Job(name, "global", phase.tasks or tasks, [stage], [stage] * len(steps), steps))
+    return jobs

@@ -1,0 +1,156 @@
+"""Regenerate the label data files in curator/lid/data/ from their sources (a developer tool).
+
+    pip install iso639-lang langcodes language_data   # generation only, not needed at run time
+    python -m curator.lid.make_labels
+
+Sources, so nothing in the tables is typed by hand:
+- the labels themselves: the bundled lid.176.ftz (`model.labels`) and heliport's label list
+  (its `confidenceThresholds` file, one line per language it can output);
+- ISO 639 codes, macrolanguage membership and names: the `iso639-lang` package (SIL tables);
+- which member FineWeb2 uses for a macrolanguage and each language's scripts: datatrove's
+  assets/tokenizer_assignment.csv (`default_code_1`, `default_script`), the table FineWeb2 used;
+- a script for the few languages that table lacks: CLDR likely subtags (`langcodes`);
+- Wikipedia codes that differ from ISO 639: data/wikipedia_codes.tsv (lid.176 uses Wikipedia codes).
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+from collections import defaultdict
+from pathlib import Path
+
+from curator.lid.labels import DATA_DIR, read_tsv
+
+DATATROVE_TABLE = "assets/tokenizer_assignment.csv"
+
+
+def _package_dir(name: str) -> Path:
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit(f"package '{name}' is not installed")
+    return Path(spec.submodule_search_locations[0])
+
+
+def lid176_labels() -> list[str]:
+    import fasttext
+
+    from curator.lid.engines import default_fasttext_model
+
+    model = fasttext.load_model(str(default_fasttext_model()))
+    return [label.removeprefix("__label__") for label in model.labels]
+
+
+def heliport_labels() -> list[str]:
+    path = _package_dir("heliport") / "confidenceThresholds"
+    return [line.split()[0] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+class Sources:
+    def __init__(self):
+        from iso639 import Lang, iter_langs
+
+        self.Lang = Lang
+        self.langs = list(iter_langs())
+        self.wikipedia = {r["label"]: r["iso639_3"] for r in read_tsv(DATA_DIR / "wikipedia_codes.tsv")}
+        table = _package_dir("datatrove") / DATATROVE_TABLE
+        with table.open(encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        self.scripts: dict[str, list[str]] = defaultdict(list)  # code_3 -> scripts, default first
+        self.default_member: dict[str, str] = {}  # ISO 639-1 code -> FineWeb2's ISO 639-3 code
+        for row in rows:
+            if row["default_script"] == "TRUE":
+                self.scripts[row["code_3"]].insert(0, row["script"])
+            else:
+                self.scripts[row["code_3"]].append(row["script"])
+            if row["default_code_1"] == "TRUE" and row["default_script"] == "TRUE" and row["code_1"]:
+                self.default_member.setdefault(row["code_1"], row["code_3"])
+
+    def iso639_3(self, label: str) -> str:
+        if label in self.wikipedia:
+            return self.wikipedia[label]
+        return self.Lang(label).pt3
+
+    def individual(self, code3: str) -> str:
+        """FineWeb2 labels a macrolanguage by its main member (ara -> arb, zho -> cmn, msa -> zsm).
+
+        Only for ISO 639-1 labels: an ISO 639-3 macrolanguage label (heliport's `msa`, which also
+        covers Indonesian) means the macrolanguage and is kept.
+        """
+        lang = self.Lang(code3)
+        if lang.scope() != "Macrolanguage" or not lang.pt1:
+            return code3
+        member = self.default_member.get(lang.pt1)
+        members = {m.pt3 for m in lang.individuals()}
+        return member if member in members else code3
+
+    def scripts_of(self, code3: str) -> list[str]:
+        if self.scripts.get(code3):
+            return self.scripts[code3]
+        import langcodes
+
+        return [langcodes.Language.get(code3).maximize().script]
+
+    def name(self, code3: str) -> str:
+        try:
+            return self.Lang(code3).name
+        except Exception:
+            return ""
+
+    def macrolanguages(self) -> list[tuple[str, str]]:
+        pairs = []
+        for lang in self.langs:
+            if lang.scope() == "Macrolanguage":
+                pairs += [(member.pt3, lang.pt3) for member in lang.individuals()]
+        return sorted(pairs)
+
+
+def label_rows(sources: Sources, engine: str, labels: list[str]) -> list[dict]:
+    rows = []
+    for label in labels:
+        code3 = sources.iso639_3(label)
+        if len(label) == 2:  # an ISO 639-1 code names the standard language: its FineWeb2 member
+            code3 = sources.individual(code3)
+        scripts = sources.scripts_of(code3)
+        rows.append(
+            {
+                "engine": engine,
+                "label": label,
+                "language": f"{code3}_{scripts[0]}",
+                "other_scripts": ",".join(s for s in dict.fromkeys(scripts[1:]) if s != scripts[0]),
+                "name": sources.name(code3),
+            }
+        )
+    return rows
+
+
+def write_tsv(path: Path, header: list[str], rows: list[dict], comment: str) -> None:
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("w", encoding="utf-8", newline="") as fh:
+        fh.write(f"# {comment}\n")
+        writer = csv.DictWriter(fh, header, delimiter="\t", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    tmp.replace(path)
+
+
+def main() -> None:
+    sources = Sources()
+    rows = label_rows(sources, "fasttext", lid176_labels()) + label_rows(sources, "heliport", heliport_labels())
+    write_tsv(
+        DATA_DIR / "labels.tsv",
+        ["engine", "label", "language", "other_scripts", "name"],
+        rows,
+        "generated by `python -m curator.lid.make_labels`: engine label -> ISO 639-3 + ISO 15924 (FineWeb2 style)",
+    )
+    write_tsv(
+        DATA_DIR / "macrolanguages.tsv",
+        ["member", "macrolanguage"],
+        [{"member": m, "macrolanguage": macro} for m, macro in sources.macrolanguages()],
+        "generated by `python -m curator.lid.make_labels` from ISO 639-3 (iso639-lang): individual language -> macrolanguage",
+    )
+    print(f"wrote {len(rows)} labels and the macrolanguage table to {DATA_DIR}")
+
+
+if __name__ == "__main__":
+    main()

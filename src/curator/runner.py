@@ -1,0 +1,188 @@
+"""Run a config: check everything, prepare the output folder, run the jobs in order, write stats.
+
+Resume is datatrove's: each job's logging dir keeps a completion marker per finished task, and a
+rerun skips those tasks. Outputs are atomic, so an unfinished task leaves nothing visible.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import time
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+from curator.config.loader import LoadedConfig
+from curator.errors import CuratorError
+from curator.graph import Job, build_jobs, resolve_inputs
+from curator.paths import RunLayout
+from curator.stats import completed_tasks, write_stage_stats
+
+VERSIONED_PACKAGES = ("curator", "datatrove", "trafilatura", "resiliparse", "fastwarc", "fasttext-numpy2-wheel",
+                      "heliport", "pyarrow", "numpy", "xxhash")
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def versions() -> dict:
+    out = {"python": platform.python_version()}
+    for name in VERSIONED_PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def config_fingerprint(loaded: LoadedConfig) -> str:
+    """What decides the outputs: input, stages and task count (not workers, executor kind or report)."""
+    c = loaded.config
+    relevant = {
+        "input": c.input.model_dump(mode="json"),
+        "stages": [{s.block: s.params.model_dump(mode="json") if hasattr(s.params, "model_dump") else s.params}
+                   for s in c.stages],
+        "tasks": c.executor.tasks,
+    }
+    return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _atomic_json(path: Path, data: dict) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=str))
+    os.replace(tmp, path)
+
+
+def prepare_output(layout: RunLayout, loaded: LoadedConfig, fresh: bool) -> dict | None:
+    """Check the output folder is writable and holds nothing but a run of this config.
+    Returns the previous run.json (resume) or None."""
+    root = layout.root
+    if root.exists() and not root.is_dir():
+        raise CuratorError(f"output: '{root}' exists and is not a folder")
+    previous = None
+    if layout.run_json.is_file():
+        try:
+            previous = json.loads(layout.run_json.read_text())
+        except json.JSONDecodeError:
+            previous = {}
+    if fresh and root.exists():
+        if previous is None and any(root.iterdir()):
+            raise CuratorError(f"output: '{root}' is not empty and holds no curator run (no run.json); "
+                               "refusing to delete it with --fresh. Choose another output folder.")
+        shutil.rmtree(root)
+        previous = None
+    elif previous is not None and previous.get("config_fingerprint") != config_fingerprint(loaded):
+        raise CuratorError(
+            f"output: '{root}' holds a run of a different config ({previous.get('config_path')}, name "
+            f"'{previous.get('name')}'). Rerun with --fresh to start over there, or set another output.")
+    elif previous is None and root.exists() and any(p.name != "logs" for p in root.iterdir()):
+        raise CuratorError(f"output: '{root}' is not empty and holds no curator run. Choose another output folder.")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        probe = root / f".write-test-{os.getpid()}"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as e:
+        raise CuratorError(f"output: cannot write to '{root}': {e.strerror}. Choose a writable folder.") from None
+    return previous
+
+
+def run_record(loaded: LoadedConfig, files: list[Path], jobs: list[Job], previous: dict | None) -> dict:
+    return {
+        "name": loaded.config.name,
+        "config_path": str(loaded.path),
+        "config_fingerprint": config_fingerprint(loaded),
+        "config": loaded.config.model_dump(mode="json"),
+        "executor": loaded.config.executor.kind,
+        "versions": versions(),
+        "inputs": [{"path": str(f), "bytes": f.stat().st_size} for f in files],
+        "jobs": [j.describe() for j in jobs],
+        "started_at": (previous or {}).get("started_at") or _now(),
+        "resumed_at": _now() if previous else None,
+        "finished_at": None,
+        "status": "running",
+    }
+
+
+def plan(loaded: LoadedConfig) -> tuple[list[Path], list[Job]]:
+    files = resolve_inputs(loaded)
+    return files, build_jobs(loaded, files)
+
+
+def run_local(jobs: list[Job], loaded: LoadedConfig, layout: RunLayout, progress=None) -> None:
+    from datatrove.executor.local import LocalPipelineExecutor
+
+    workers = loaded.config.executor.workers
+    described = [j.describe() for j in jobs]
+    for job in jobs:
+        logs = layout.logs(job.name)
+        if progress:
+            progress.job_started(job)
+        executor = LocalPipelineExecutor(
+            job.pipeline, tasks=job.tasks, workers=min(workers, job.tasks), logging_dir=str(logs),
+            skip_completed=True, start_method="fork",
+        )
+        try:
+            executor.run()
+        except Exception as e:
+            write_stage_stats(described, layout)
+            raise CuratorError(
+                f"job {job.name} failed: {type(e).__name__}: {e}. Task logs: {logs}/logs/. "
+                f"Fix the cause and rerun the same command to resume.") from e
+        missing = set(range(job.tasks)) - completed_tasks(logs)
+        if missing:
+            raise CuratorError(f"job {job.name}: tasks {sorted(missing)} did not complete; see {logs}/logs/")
+        write_stage_stats(described, layout)
+        if progress:
+            progress.job_finished(job)
+
+
+def run(loaded: LoadedConfig, fresh: bool = False, executor: str | None = None, progress=None) -> dict:
+    """Run (or resume) a config. Returns the final run record."""
+    if executor:
+        loaded.config.executor.kind = executor
+    files, jobs = plan(loaded)  # every config/model/file problem surfaces here, before any work
+    layout = RunLayout(loaded.output_dir)
+    previous = prepare_output(layout, loaded, fresh)
+    record = run_record(loaded, files, jobs, previous)
+    _atomic_json(layout.run_json, record)
+    if loaded.config.executor.kind == "slurm":
+        from curator.executors.slurm import submit_jobs
+
+        record["slurm"] = submit_jobs(jobs, loaded, layout)
+        record["status"] = "submitted"
+        _atomic_json(layout.run_json, record)
+        return record
+    t0 = time.time()
+    try:
+        run_local(jobs, loaded, layout, progress)
+    except BaseException:
+        record["status"] = "failed"
+        _atomic_json(layout.run_json, record)
+        raise
+    finalize(layout, record, seconds=time.time() - t0)
+    return record
+
+
+def finalize(layout: RunLayout, record: dict | None = None, seconds: float | None = None) -> dict:
+    """(Re)build stats (and the report) from the logs; mark the run finished. Also used after Slurm runs."""
+    record = record or json.loads(layout.run_json.read_text())
+    write_stage_stats(record["jobs"], layout)
+    record["finished_at"] = _now()
+    record["status"] = "done"
+    if seconds is not None:
+        record["seconds"] = round(seconds, 2)
+    _atomic_json(layout.run_json, record)
+    if record.get("config", {}).get("report", True):
+        try:
+            from curator.report import write_report
+        except ImportError:
+            write_report = None
+        if write_report is not None:
+            write_report(layout.root)
+    return record
