@@ -175,16 +175,17 @@ def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
         apply_override(raw, assignment)
     problems: list[str] = []
     stages = _parse_stages(raw.get("stages"), problems) if "stages" in raw else None
+    stage_problems = bool(problems)
     top = {k: v for k, v in raw.items() if k != "stages"}
     if stages is not None:
-        top["stages"] = [StageConfig.model_construct(**s) for s in stages] if stages else []
+        top["stages"] = [StageConfig.model_construct(**s) for s in stages]
+        if stage_problems and not stages:  # already reported per stage; do not add "list is empty"
+            top["stages"] = [StageConfig.model_construct(block="?", params=None)]
     try:
         config = PipelineConfig.model_validate(top)
     except ValidationError as e:
         problems.extend(pydantic_problems(e))
         config = None
-    if stages is not None and not stages and not problems:
-        problems.append("stages: at least one stage is needed")
     if problems:
         raise ConfigError(problems)
     return LoadedConfig(config=config, path=path, raw=raw)
