@@ -85,6 +85,7 @@ def build_jobs(loaded: LoadedConfig, files: list[Path] | None = None) -> list[Jo
     from curator.steps.counting import StageCounter
     from curator.steps.parquet_writer import ParquetDocWriter
     from curator.steps.stage_reader import StageOutputReader
+    from curator.steps.task_guard import TaskGuard
 
     layout = RunLayout(loaded.output_dir)
     tasks = loaded.config.executor.tasks
@@ -118,9 +119,9 @@ def build_jobs(loaded: LoadedConfig, files: list[Path] | None = None) -> list[Jo
             name = f"{index + 1:02d}-" + "-".join(stages or ["read"])
             final = index == last_documents
             if documents_dir is None:
-                pipeline, step_stages = [_reader(loaded, files)], [READ_STAGE]
+                pipeline, step_stages = [TaskGuard(), _reader(loaded, files)], ["_io", READ_STAGE]
             else:
-                pipeline, step_stages = [StageOutputReader(documents_dir)], ["_io"]
+                pipeline, step_stages = [TaskGuard(), StageOutputReader(documents_dir)], ["_io", "_io"]
             for stage, steps in content:
                 pipeline += [StageCounter(stage, "in"), *steps, StageCounter(stage, "out")]
                 step_stages += [stage] * (len(steps) + 2)
@@ -132,7 +133,7 @@ def build_jobs(loaded: LoadedConfig, files: list[Path] | None = None) -> list[Jo
             documents_dir = out_dir
         else:
             stage, phase = content
-            steps = phase.build(documents_dir)
+            steps = [TaskGuard(), *phase.build(documents_dir)]
             name = f"{index + 1:02d}-{stage}-{phase.name}"
-            jobs.append(Job(name, "global", phase.tasks or tasks, [stage], [stage] * len(steps), steps))
+            jobs.append(Job(name, "global", phase.tasks or tasks, [stage], ["_io"] + [stage] * (len(steps) - 1), steps))
     return jobs

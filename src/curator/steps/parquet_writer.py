@@ -36,7 +36,8 @@ KNOWN_TYPES = {
 class _OpenFile:
     def __init__(self, final: Path):
         self.final = final
-        self.tmp = final.with_name(f".{final.name}.tmp")
+        # unique per process: an orphaned writer of a killed run never shares a temp file with the rerun
+        self.tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
         self.rows: list[dict] = []
         self.writer: pq.ParquetWriter | None = None
         self.schema: pa.Schema | None = None
