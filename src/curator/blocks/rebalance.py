@@ -1,0 +1,75 @@
+"""rebalance: how many times each final document appears in the training mix (OUTPUT/mix/).
+
+Rehydration by duplicate-cluster size (FineWeb2; fixed table or data-driven from the filters'
+removal rates), optional quality scaling, then language mixing (natural, explicit weights or
+temperature) under a hard cap on repetitions and per-language token budgets. See docs/rebalance.md.
+"""
+
+from __future__ import annotations
+
+from curator.blocks.base import Block, GlobalPhase, Problem
+from curator.rebalance.config import RebalanceParams
+
+DEDUP_BLOCK = "dedup"
+
+
+class RebalanceBlock(Block):
+    name = "rebalance"
+    Params = RebalanceParams
+    columns = ("repetitions",)
+
+    def _stage_names(self) -> list[str]:
+        from curator.graph import unique_stage_names
+
+        return unique_stage_names(self.ctx.loaded)
+
+    def _removal_problems(self) -> list[Problem]:
+        """Data-driven rehydration reads cluster sizes of removed documents: check the stage order now."""
+        names = self._stage_names()
+        stages = self.ctx.config.stages
+        problems = []
+        for removal in self.params.rehydration.removal_stages:
+            if removal not in names[: self.ctx.stage_index]:
+                problems.append(Problem("rehydration.removal_stages", (
+                    f"no stage '{removal}' before rebalance (stages: {', '.join(names)}); name the stage "
+                    "whose removed documents give the removal rates, or use rehydration.mode: table")))
+                continue
+            index = names.index(removal)
+            if not any(s.name == DEDUP_BLOCK for s in stages[:index]):
+                problems.append(Problem("rehydration.mode", (
+                    f"data-driven rehydration needs dedup before filters: no dedup stage before '{removal}'. "
+                    f"Move dedup before '{removal}' (FineWeb2 order: lid, dedup, filters) or use mode: table")))
+            if getattr(stages[index].params, "write_removed", True) is False:
+                problems.append(Problem("rehydration.mode", (
+                    f"data-driven rehydration reads OUTPUT/removed/{removal}/: set write_removed: true "
+                    f"on stage '{removal}', or use mode: table")))
+        return problems
+
+    def check(self) -> list[Problem]:
+        if self.params.rehydration.mode == "removal_rate":
+            return self._removal_problems()
+        return []
+
+    def _removed_dirs(self) -> tuple[list, list]:
+        """Removed-document folders: of the removal stages, and of later stages (filter survivors)."""
+        layout = self.ctx.layout
+        removal = self.params.rehydration.removal_stages
+        names = self._stage_names()[: self.ctx.stage_index]
+        first = min((names.index(r) for r in removal if r in names), default=len(names))
+        survivors = [n for n in names[first + 1 :] if n not in removal]
+        return [layout.removed(r) for r in removal], [layout.removed(n) for n in survivors]
+
+    def phases(self):
+        from curator.rebalance.steps import MixSummarizer, MixWriter, RebalancePlanner
+
+        p = self.params
+        plan_path = self.ctx.stage_dir / "plan.json"
+        counts_dir = self.ctx.stage_dir / "counts"
+        mix_dir = self.ctx.layout.mix
+        write_tasks = p.write_tasks or self.ctx.config.executor.tasks
+        removed_dirs, survivor_dirs = self._removed_dirs() if p.rehydration.mode == "removal_rate" else ([], [])
+        return [
+            GlobalPhase("plan", lambda docs: [RebalancePlanner(p, docs, plan_path, removed_dirs, survivor_dirs)]),
+            GlobalPhase("write", lambda docs: [MixWriter(plan_path, docs, mix_dir, counts_dir)], tasks=write_tasks),
+            GlobalPhase("summary", lambda docs: [MixSummarizer(plan_path, counts_dir, write_tasks, mix_dir / "mix.json")]),
+        ]

@@ -1,0 +1,133 @@
+"""From the statistics pass to the plan: bucket weights, quality scaling and the scale of each language.
+
+The plan is a small JSON file (OUTPUT/stages/<stage>/plan.json) that every write task reads, so
+all tasks give each document the same repetitions, and mix.json can say where each number came from.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+from curator.rebalance.config import RebalanceParams
+from curator.rebalance.mixing import LanguageCells, plan_mix
+from curator.rebalance.rehydration import bucket_label, removal_rate_weights, table_buckets
+from curator.rebalance.scan import NO_QUALITY, QUALITY_LEVELS, ColumnsSeen, LanguageStats
+
+TOKEN_ESTIMATOR = "estimated tokens = characters / chars_per_token (per language, default {default})"
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    """Temp file + rename: a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def bucket_edges(params: RebalanceParams) -> list[int]:
+    mode = params.rehydration.mode
+    if mode == "off":
+        return [1]
+    if mode == "table":
+        return table_buckets(params.rehydration.table)[0]
+    return list(params.rehydration.bucket_edges)
+
+
+def chars_per_token(params: RebalanceParams, language: str) -> float:
+    return params.chars_per_token_by_language.get(language, params.chars_per_token)
+
+
+def quality_factors(mean: float | None) -> np.ndarray:
+    """Weight multiplier of each quality level: score / language mean (1 for documents without a score)."""
+    factors = np.ones(QUALITY_LEVELS + 1)
+    if mean:
+        factors[:QUALITY_LEVELS] = np.linspace(0.0, 1.0, QUALITY_LEVELS) / mean
+    factors[NO_QUALITY] = 1.0
+    return factors
+
+
+def build_plan(
+    params: RebalanceParams,
+    stats: Mapping[str, LanguageStats],
+    columns: ColumnsSeen,
+    removed: Mapping[str, np.ndarray] | None = None,
+    survivors: Mapping[str, np.ndarray] | None = None,
+) -> dict:
+    """The plan as a JSON-able dict. `removed`/`survivors`: removal_rate mode's extra bucket counts."""
+    reh = params.rehydration
+    edges = bucket_edges(params)
+    notes: dict[str, str] = {}
+    cluster_column = columns.describe("minhash_cluster_size", columns.with_cluster_size)
+    quality_column = columns.describe("quality_score", columns.with_quality)
+    if cluster_column != "present" and reh.mode != "off":
+        notes["rehydration"] = (
+            f"minhash_cluster_size {cluster_column} (dedup did not run?): those documents count as unique (size 1)"
+        )
+    over_cap = {k: v for k, v in reh.table.items() if v > params.max_repetitions}
+    if reh.mode == "table" and over_cap:
+        notes["table"] = f"table weights {over_cap} are above max_repetitions={params.max_repetitions}: capped"
+    quality_on = reh.quality_scaling and columns.with_quality > 0
+    if reh.quality_scaling and not quality_on:
+        notes["quality_scaling"] = "requested, but no quality_score column (quality did not run?): not applied"
+
+    languages: dict[str, dict] = {}
+    cells: dict[str, LanguageCells] = {}
+    for lang, s in sorted(stats.items()):
+        kept_per_bucket = s.docs.sum(axis=1)
+        detail: dict = {}
+        if reh.mode == "off":
+            weights = [1]
+        elif reh.mode == "table":
+            weights = table_buckets(reh.table)[1]
+        else:
+            kept = kept_per_bucket + (survivors or {}).get(lang, 0)
+            removed_here = (removed or {}).get(lang, np.zeros(len(edges), dtype=np.int64))
+            rr = removal_rate_weights(kept, removed_here, reh.max_repetitions, reh.smoothing_window, reh.min_bucket_docs)
+            weights = rr.weights
+            detail = {
+                "global_removal_rate": rr.global_rate,
+                "kept_by_filters": [int(x) for x in kept],
+                "removed_by_filters": [int(x) for x in removed_here],
+                "removal_rates": rr.rates,
+                "raw_weights": [round(w, 4) for w in rr.raw],
+            }
+        mean = s.quality_mean if quality_on else None
+        factors = quality_factors(mean)
+        cpt = chars_per_token(params, lang)
+        cells[lang] = LanguageCells(
+            weights=(np.asarray(weights, dtype=float)[:, None] * factors[None, :]).ravel(),
+            tokens=(s.chars / cpt).ravel(),
+        )
+        languages[lang] = {
+            "bucket_weights": [int(w) for w in weights],
+            "bucket_documents": [int(x) for x in kept_per_bucket],
+            "quality_mean": mean,
+            "chars_per_token": cpt,
+            "rehydration_detail": detail,
+        }
+    mix = plan_mix(cells, params.mixing, params.max_repetitions)
+    for lang, m in mix.items():
+        languages[lang]["scale"] = m.scale
+        languages[lang]["mix"] = m.to_dict()
+    return {
+        "max_repetitions": params.max_repetitions,
+        "seed": params.seed,
+        "materialize": params.materialize,
+        "bucket_edges": edges,
+        "buckets": [bucket_label(edges, i) for i in range(len(edges))],
+        "token_estimator": TOKEN_ESTIMATOR.format(default=params.chars_per_token),
+        "rehydration": {
+            "mode": reh.mode,
+            "minhash_cluster_size": cluster_column,
+            "quality_scaling": "on" if quality_on else "off",
+            "quality_score": quality_column,
+        },
+        "mixing": params.mixing.model_dump(),
+        "notes": notes,
+        "languages": languages,
+    }
