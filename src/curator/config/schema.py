@@ -27,27 +27,52 @@ class InputConfig(StrictModel):
 
 
 class SlurmStageOverride(StrictModel):
-    time: str | None = None
+    """The shape of one job on Slurm; unset keys fall back to `executor.slurm`."""
+
+    time: str | None = Field(None, description="time limit of each array task, e.g. 02:00:00")
     cpus_per_task: PositiveInt | None = None
-    mem_per_cpu_gb: float | None = None
+    mem_per_cpu_gb: float | None = Field(None, gt=0)
     partition: str | None = None
-    tasks: PositiveInt | None = None
+    tasks: PositiveInt | None = Field(
+        None,
+        description="must equal the job's task count (`curator plan`): document jobs read the previous "
+        "job's output by task number, so the count is set for all of them by executor.tasks",
+    )
+    tasks_per_job: PositiveInt | None = Field(
+        None, description="curator tasks run one after another by each array task (fewer, longer array tasks)"
+    )
+    max_running_tasks: PositiveInt | None = Field(
+        None, description="at most this many array tasks of the job run at once (Slurm's --array=...%N)"
+    )
 
 
 class SlurmConfig(StrictModel):
     partition: str = "debug"
-    time: str = "04:00:00"
+    time: str = Field("04:00:00", description="time limit of each array task (per-job: `stages`)")
     cpus_per_task: PositiveInt = 1
-    mem_per_cpu_gb: float = 2.0
+    mem_per_cpu_gb: float = Field(2.0, gt=0)
     qos: str | None = None
     account: str | None = None
-    sbatch_args: dict[str, str] = Field(default_factory=dict, description="extra #SBATCH options, e.g. {constraint: cpu}")
+    sbatch_args: dict[str, str] = Field(
+        default_factory=dict,
+        description="extra #SBATCH options without the dashes, e.g. {constraint: cpu}; '' for a flag",
+    )
     venv_path: str | None = Field(
         None, description="activate script the jobs source (default: the running interpreter's venv)"
     )
-    max_array_size: PositiveInt = 1001
+    max_array_size: PositiveInt = Field(
+        1001, description="the cluster's MaxArraySize: larger jobs are split into several arrays"
+    )
+    tasks_per_job: PositiveInt = Field(
+        1, description="curator tasks run one after another by each array task (fewer, longer array tasks)"
+    )
+    max_running_tasks: PositiveInt | None = Field(
+        None, description="at most this many array tasks of a job run at once (Slurm's --array=...%N)"
+    )
     stages: dict[str, SlurmStageOverride] = Field(
-        default_factory=dict, description="per-job overrides keyed by job name (see `curator plan`)"
+        default_factory=dict,
+        description="per-job overrides keyed by job name (see `curator plan`), job name without its "
+        "number (dedup-cluster), stage name (all jobs of the stage), or `finalize`",
     )
 
 
