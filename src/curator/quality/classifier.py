@@ -62,7 +62,7 @@ class FastTextClassifier:
         if not line:
             return 0.0
         labels, probs = self.model.predict(line, k=-1, threshold=0.0)
-        for label, prob in zip(labels, probs):
+        for label, prob in zip(labels, probs, strict=True):
             if label == self.positive_label:
                 return min(1.0, float(prob))
         return 0.0
