@@ -12,9 +12,10 @@ from abc import ABC, abstractmethod
 from functools import cached_property
 from pathlib import Path
 
-from curator.lid.labels import normalize_label
+from curator.lid.labels import label_table, language_code, macrolanguages, normalize_label, same_language
 
 Prediction = list[tuple[str, float]]  # (language, score), best first
+UNDETERMINED = "und_Zyyy"
 _SPACES = re.compile(r"\s+")
 DEFAULT_MODEL_NAME = "lid.176.ftz"
 
@@ -41,6 +42,10 @@ class LidEngine(ABC):
     @abstractmethod
     def predict(self, text: str, k: int = 3) -> Prediction:
         """Top-k languages of already normalised text (see normalize_text)."""
+
+    @abstractmethod
+    def languages(self) -> set[str]:
+        """Every language (xxx_Scrp) the engine can output."""
 
     def check(self) -> str | None:
         """A problem message if the engine cannot run here, else None (loads the model)."""
@@ -70,11 +75,16 @@ class FastTextEngine(LidEngine):
         fasttext.FastText.eprint = lambda *args, **kwargs: None  # silence the load-model warning
         return fasttext.load_model(str(self.model_path))
 
+    def languages(self) -> set[str]:
+        return {normalize_label(label, self.label_engine) for label in self.model.labels}
+
     def predict(self, text: str, k: int = 3) -> Prediction:
+        if not text:
+            return [(UNDETERMINED, 0.0)]
         labels, scores = self.model.predict(text, k=k)
         return [
             (normalize_label(label, self.label_engine, text), min(1.0, float(score)))
-            for label, score in zip(labels, scores)
+            for label, score in zip(labels, scores, strict=True)
         ]
 
 
@@ -94,14 +104,84 @@ class HeliportEngine(LidEngine):
 
         return heliport.Identifier()
 
+    def languages(self) -> set[str]:
+        return {info.language for (engine, _), info in label_table().items() if engine == "heliport"}
+
     def predict(self, text: str, k: int = 3) -> Prediction:
+        if not text:
+            return [(UNDETERMINED, 0.0)]
         ranked = self.identifier.identify_topk_with_score(text, max(k, self.CANDIDATES))
         if not ranked:
-            return [("und_Zyyy", 0.0)]
+            return [(UNDETERMINED, 0.0)]
         best = ranked[0][1]
         weights = [math.pow(10.0, best - raw) for _, raw in ranked]
         total = sum(weights)
         return [
             (normalize_label(label, "heliport", text), weight / total)
-            for (label, _), weight in zip(ranked[:k], weights[:k])
+            for (label, _), weight in zip(ranked[:k], weights[:k], strict=True)
         ]
+
+
+class EnsembleEngine(LidEngine):
+    """fastText and heliport together, each candidate scored by the engines that can output it.
+
+    A candidate's score is the mean probability the engines give it (a macrolanguage label
+    counting for its members); an engine that cannot output that language at all abstains
+    instead of voting 0. So a language only one model knows (lid.176: Asturian, Low German;
+    heliport: Zulu, Shona) is not outvoted by the other model's forced guess, and where both know
+    it they must agree. Measured in docs/lid.md (scripts/eval/lid.py).
+    """
+
+    name = "ensemble"
+    CANDIDATES = 5
+
+    def __init__(self, model: str | Path | None = None):
+        self.engines: tuple[LidEngine, ...] = (FastTextEngine(model), HeliportEngine())
+
+    @cached_property
+    def coverage(self) -> list[set[str]]:
+        """Per engine: the ISO 639-3 codes it can output, with their macrolanguages and members."""
+        return [_with_macrolanguages(engine.languages()) for engine in self.engines]
+
+    def languages(self) -> set[str]:
+        return set().union(*(engine.languages() for engine in self.engines))
+
+    def predict(self, text: str, k: int = 3) -> Prediction:
+        predictions = [engine.predict(text, self.CANDIDATES) for engine in self.engines]
+        candidates = dict.fromkeys(label for prediction in predictions for label, _ in prediction)
+        scored = []
+        for label in candidates:
+            code = language_code(label)
+            votes = [
+                sum(score for other, score in prediction if same_language(other, label))
+                for prediction, covered in zip(predictions, self.coverage, strict=True)
+                if code in covered
+            ]
+            if votes:
+                scored.append((label, sum(votes) / len(votes)))
+        # best score first; on a tie the individual language before its macrolanguage
+        macros = set(macrolanguages().values())
+        scored.sort(key=lambda item: (-item[1], language_code(item[0]) in macros))
+        return scored[:k] or [(UNDETERMINED, 0.0)]
+
+
+def _with_macrolanguages(languages: set[str]) -> set[str]:
+    codes = {language_code(language) for language in languages}
+    macro = macrolanguages()
+    covered = set(codes) | {macro[c] for c in codes if c in macro}
+    covered |= {member for member, m in macro.items() if m in codes}
+    return covered
+
+
+ENGINES: dict[str, type[LidEngine]] = {
+    "fasttext": FastTextEngine,
+    "heliport": HeliportEngine,
+    "ensemble": EnsembleEngine,
+}
+
+
+def make_engine(name: str, model: str | Path | None = None) -> LidEngine:
+    """An engine by name; `model` is a fastText model path (fasttext and ensemble)."""
+    if name == "heliport":
+        return HeliportEngine()
+    return ENGINES[name](model)

@@ -33,7 +33,7 @@ def read_tsv(path: Path) -> list[dict[str, str]]:
     """Rows of a tab-separated data file with a header line; lines starting with '#' are comments."""
     lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
     header = lines[0].split("\t")
-    return [dict(zip(header, line.split("\t"))) for line in lines[1:]]
+    return [dict(zip(header, line.split("\t"), strict=True)) for line in lines[1:]]
 
 
 @lru_cache(maxsize=1)
@@ -50,7 +50,7 @@ def label_table() -> dict[tuple[str, str], LabelInfo]:
 def _by_label() -> dict[str, LabelInfo]:
     """Engine-independent lookup; ISO 639-3 codes of heliport win over lid.176's Wikipedia codes."""
     merged: dict[str, LabelInfo] = {}
-    for (engine, label), info in sorted(label_table().items(), key=lambda item: item[0][0] == "heliport"):
+    for (_engine, label), info in sorted(label_table().items(), key=lambda item: item[0][0] == "heliport"):
         merged[label] = info
     return merged
 
