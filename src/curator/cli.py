@@ -128,5 +128,47 @@ def finalize(output):
     click.echo(f"stats written to {layout.root / 'stats'}")
 
 
+@main.command()
+@click.argument("output", type=click.Path(file_okay=False))
+def status(output):
+    """Per job and stage of the run in OUTPUT: tasks done/total/failed (with log paths), documents in/out,
+    elapsed time. Works while a run is going (local or Slurm) and after it."""
+    from curator.status import run_status
+
+    if not (Path(output) / "run.json").is_file():
+        _fail(CuratorError(f"{output}: no run.json; is this a curator output folder?"))
+    record, states, stats = run_status(output)
+    click.echo(f"run '{record['name']}' ({record.get('executor', 'local')}): {record.get('status')}, "
+               f"started {record.get('started_at')}" + (f", finished {record['finished_at']}" if record.get("finished_at") else ""))
+    for st in states:
+        line = f"  {st.name:<40} tasks {st.done}/{st.tasks} done"
+        if st.running:
+            line += f", {st.running} running"
+        if st.failed:
+            line += f", {len(st.failed)} failed"
+        if st.slurm:
+            line += "  slurm: " + ", ".join(f"{k} {v}" for k, v in st.slurm.items() if v)
+        if st.kind == "documents":
+            line += f"  docs out {st.docs_out:,}"
+        if st.elapsed is not None:
+            line += f"  {st.elapsed:.0f}s"
+        click.echo(line)
+        for rank, log in st.failed:
+            click.echo(f"      task {rank} failed: see {log}")
+    if stats:
+        click.echo("stages (documents in → out, removed):")
+        order = dict.fromkeys(["read"] + [stage for j in record["jobs"] for stage in j["stages"]])
+        for name in (n for n in order if n in stats):
+            st = stats[name]
+            skipped = sum(st["skipped"].values())
+            click.echo(f"  {name:<12} {st['docs_in']:>10,} → {st['docs_out']:>10,}  removed {sum(st['removed'].values()):,}"
+                       + (f", skipped {skipped:,}" if skipped else ""))
+
+
+from curator.quality.cli import quality_group  # noqa: E402  (stage tool groups register last)
+
+main.add_command(quality_group)
+
+
 if __name__ == "__main__":
     main()

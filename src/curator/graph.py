@@ -58,7 +58,7 @@ def unique_stage_names(loaded: LoadedConfig) -> list[str]:
 def build_blocks(loaded: LoadedConfig) -> list:
     """Instantiate every stage's block and run its checks; all problems are reported at once."""
     blocks, problems = [], []
-    for i, (stage, name) in enumerate(zip(loaded.config.stages, unique_stage_names(loaded))):
+    for i, (stage, name) in enumerate(zip(loaded.config.stages, unique_stage_names(loaded), strict=True)):
         block = get_block_class(stage.block)(stage.params, BuildContext(loaded=loaded, stage=name, stage_index=i))
         for p in block.check():
             key = f"stages[{i}].{stage.block}" + (f".{p.key}" if p.key else "")
@@ -84,6 +84,7 @@ def _reader(loaded: LoadedConfig, files: list[Path]):
 def build_jobs(loaded: LoadedConfig, files: list[Path] | None = None) -> list[Job]:
     from curator.steps.counting import StageCounter
     from curator.steps.parquet_writer import ParquetDocWriter
+    from curator.steps.progress_beacon import ProgressBeacon
     from curator.steps.stage_reader import StageOutputReader
     from curator.steps.task_guard import TaskGuard
 
@@ -127,8 +128,8 @@ def build_jobs(loaded: LoadedConfig, files: list[Path] | None = None) -> list[Jo
                 step_stages += [stage] * (len(steps) + 2)
             out_dir = layout.data if final else layout.stage(name)
             filename = "{language}/{rank:05d}.parquet" if final else "{rank:05d}.parquet"
-            pipeline.append(ParquetDocWriter(out_dir, filename=filename))
-            step_stages.append("_io")
+            pipeline += [ProgressBeacon(layout.logs(name)), ParquetDocWriter(out_dir, filename=filename)]
+            step_stages += ["_io", "_io"]
             jobs.append(Job(name, "documents", tasks, stages, step_stages, pipeline, out_dir))
             documents_dir = out_dir
         else:

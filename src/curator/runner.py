@@ -11,8 +11,10 @@ import json
 import os
 import platform
 import shutil
+import sys
 import time
-from datetime import datetime, timezone
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -27,7 +29,7 @@ VERSIONED_PACKAGES = ("curator", "datatrove", "trafilatura", "resiliparse", "fas
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def versions() -> dict:
@@ -114,7 +116,39 @@ def plan(loaded: LoadedConfig) -> tuple[list[Path], list[Job]]:
     return files, build_jobs(loaded, files)
 
 
+@contextmanager
+def quiet_task_console():
+    """While live progress is drawn, tasks log to their files only (errors still reach the console)."""
+    import datatrove.executor.base as executor_base
+    from loguru import logger
+
+    original = executor_base.add_task_logger
+
+    def add_task_logger(logging_dir, rank, local_rank=0, node_rank=-1):
+        logfile = original(logging_dir, rank, local_rank, node_rank)
+        logger.remove()
+        logger.add(logfile, level="DEBUG", format="{time:YYYY-MM-DD HH:mm:ss.SSS} | {level: <8} | {name}:{function}:{line} - {message}")
+        logger.add(sys.stderr, level="ERROR")
+        return logfile
+
+    executor_base.add_task_logger = add_task_logger
+    try:
+        yield
+    finally:
+        executor_base.add_task_logger = original
+
+
 def run_local(jobs: list[Job], loaded: LoadedConfig, layout: RunLayout, progress=None) -> None:
+    if progress is None:
+        return _run_local_jobs(jobs, loaded, layout, None)
+    try:
+        with quiet_task_console():
+            _run_local_jobs(jobs, loaded, layout, progress)
+    finally:
+        progress.close()
+
+
+def _run_local_jobs(jobs: list[Job], loaded: LoadedConfig, layout: RunLayout, progress) -> None:
     from datatrove.executor.local import LocalPipelineExecutor
 
     workers = loaded.config.executor.workers

@@ -24,7 +24,7 @@ class CuratorFilter(BaseFilter):
             for batch in batched(data, self.batch_size):
                 with self.track_time("batch" if self.batch_size > 1 else None):
                     results = self.filter_batch(batch)
-                for doc, result in zip(batch, results):
+                for doc, result in zip(batch, results, strict=True):
                     keep, reason = get_filter_result(result)
                     if keep:
                         yield doc
