@@ -24,6 +24,10 @@ demo: install
 test: install
 	$(VENV)/bin/pytest -q
 
+# the quality block's default classifier (models/quality-web.ftz): fetches Debian manuals with apt-get
+quality-model: install
+	$(PY) scripts/train_quality_model.py
+
 lint: install
 	$(VENV)/bin/ruff check src tests scripts
 
