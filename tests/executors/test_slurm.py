@@ -1,0 +1,182 @@
+"""The Slurm executor: job shapes from the config (no Slurm needed), and the demo on a real Slurm
+(scripts/slurm-local.sh): same documents as the local run, and a cancelled run completed by resubmitting."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from curator.config import load_config
+from curator.config.schema import SlurmConfig
+from curator.executors.slurm import (
+    ACTIVE_STATES,
+    SUBMISSIONS_FILE,
+    JobState,
+    check_overrides,
+    job_shape,
+    read_queue,
+    slurm_state,
+)
+from curator.graph import Job
+from curator.paths import RunLayout
+from curator.stats import completed_tasks
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEMO = PROJECT_ROOT / "configs" / "demo.yaml"
+CURATOR = Path(sys.executable).parent / "curator"
+TASKS = 4  # more tasks than the 2 CPUs here, so a cancelled array has tasks done, running and queued
+WAIT_S = 300
+
+
+# --- job shapes (no Slurm needed) ---------------------------------------------------------------
+
+
+def _jobs() -> list[Job]:
+    return [Job("01-extract-lid", "documents", 4, ["extract", "lid"]),
+            Job("02-dedup-buckets", "global", 4, ["dedup"]),
+            Job("03-dedup-cluster", "global", 1, ["dedup"])]
+
+
+def test_overrides_apply_by_stage_then_unnumbered_then_full_job_name():
+    slurm = SlurmConfig.model_validate({
+        "time": "01:00:00", "mem_per_cpu_gb": 2,
+        "stages": {"dedup": {"mem_per_cpu_gb": 4, "time": "02:00:00"},
+                   "dedup-cluster": {"mem_per_cpu_gb": 16},
+                   "03-dedup-cluster": {"cpus_per_task": 2}},
+    })
+    extract, buckets, cluster = (job_shape(slurm, j.name, j.stages) for j in _jobs())
+    assert (extract.mem_per_cpu_gb, extract.time, extract.cpus_per_task) == (2, "01:00:00", 1)
+    assert (buckets.mem_per_cpu_gb, buckets.time) == (4, "02:00:00")
+    assert (cluster.mem_per_cpu_gb, cluster.time, cluster.cpus_per_task) == (16, "02:00:00", 2)
+    assert check_overrides(slurm, _jobs()) == []
+
+
+def test_override_naming_no_job_is_an_error_listing_the_jobs():
+    slurm = SlurmConfig.model_validate({"stages": {"dedupe": {"time": "1:00:00"}}})
+    (problem,) = check_overrides(slurm, _jobs())
+    assert problem.startswith("executor.slurm.stages.dedupe: no job or stage")
+    assert "03-dedup-cluster" in problem
+
+
+def test_override_changing_a_jobs_task_count_is_an_error():
+    slurm = SlurmConfig.model_validate({"stages": {"extract": {"tasks": 8}, "dedup-cluster": {"tasks": 1}}})
+    (problem,) = check_overrides(slurm, _jobs())
+    assert problem.startswith("executor.slurm.stages.extract.tasks: job 01-extract-lid has 4 tasks")
+
+
+# --- the demo on Slurm ----------------------------------------------------------------------------
+
+
+def curator(*args: str) -> str:
+    done = subprocess.run([str(CURATOR), *args], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, f"curator {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+def demo(output: Path, *extra: str) -> list[str]:
+    return ["run", str(DEMO), "--no-progress", "--set", f"output={output}", "--set", f"executor.tasks={TASKS}",
+            "--set", "executor.slurm.mem_per_cpu_gb=1", "--set", "executor.slurm.time=00:20:00", *extra]
+
+
+def documents(output: Path) -> pa.Table:
+    files = sorted((output / "data").glob("**/[!.]*.parquet"))
+    assert files, f"no documents in {output / 'data'}"
+    return pa.concat_tables([pq.read_table(f) for f in files], promote_options="default").sort_by("id")
+
+
+def stage_stats(output: Path) -> dict[str, dict]:
+    return {p.stem: json.loads(p.read_text()) for p in sorted((output / "stats").glob("*.json"))}
+
+
+def submissions(output: Path) -> list[dict]:
+    return json.loads((RunLayout(output).root / "logs" / SUBMISSIONS_FILE).read_text())
+
+
+def slurm_logs_tail(output: Path) -> str:
+    tails = [f"--- {p}\n" + "\n".join(p.read_text(errors="replace").splitlines()[-15:])
+             for p in sorted((output / "logs").glob("*/slurm_logs/*.out")) + sorted((output / "logs").glob("finalize/*.out"))]
+    return "\n".join(tails[-6:])
+
+
+def wait_until_settled(output: Path) -> dict[str, JobState]:
+    """Poll completion markers and squeue until nothing of the run is queued or running."""
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        states = {s.name: s for s in slurm_state(output)}
+        if not any(s.running or s.pending for s in states.values()):
+            return states
+        time.sleep(0.5)
+    pytest.fail(f"the run in {output} did not finish within {WAIT_S} s: {states}\n{slurm_logs_tail(output)}")
+
+
+def assert_same_run(slurm_output: Path, local_output: Path) -> None:
+    states = wait_until_settled(slurm_output)
+    unfinished = [s for s in states.values() if not s.complete]
+    assert not unfinished, f"unfinished jobs: {unfinished}\n{slurm_logs_tail(slurm_output)}"
+    on_slurm, local = documents(slurm_output), documents(local_output)
+    assert on_slurm.column_names == local.column_names
+    assert on_slurm.column("id").to_pylist() == local.column("id").to_pylist()
+    assert on_slurm.equals(local)
+    slurm_stats, local_stats = stage_stats(slurm_output), stage_stats(local_output)
+    assert slurm_stats.keys() == local_stats.keys()
+    for stage, stats in local_stats.items():
+        assert (slurm_stats[stage]["docs_in"], slurm_stats[stage]["docs_out"]) == (stats["docs_in"], stats["docs_out"])
+        assert slurm_stats[stage]["tasks"]["done"] == stats["tasks"]["done"]
+
+
+@pytest.fixture(scope="module")
+def local_run(tmp_path_factory) -> Path:
+    output = tmp_path_factory.mktemp("demo") / "local"
+    curator(*demo(output, "--executor", "local"))
+    return output
+
+
+@pytest.mark.slurm
+def test_demo_on_slurm_writes_the_same_documents_as_the_local_run(slurm_cluster, local_run, tmp_path):
+    output = tmp_path / "slurm"
+    printed = curator(*demo(output, "--executor", "slurm"))
+    (submission,) = submissions(output)
+    for name, job in submission["jobs"].items():
+        assert job["ids"] and job["submitted_tasks"] == job["tasks"], name
+        assert f"job {','.join(job['ids'])}" in printed
+    assert f"curator status {output}" in printed
+    assert_same_run(output, local_run)
+    assert json.loads((output / "run.json").read_text())["status"] == "done"
+
+
+@pytest.mark.slurm
+def test_cancelled_run_resubmits_only_unfinished_tasks_and_completes(slurm_cluster, local_run, tmp_path):
+    output = tmp_path / "slurm"
+    first_stage = load_config(DEMO).config.stages[0].name
+    # the first job's tasks run one at a time, so cancelling after the first one leaves work undone
+    args = demo(output, "--executor", "slurm", "--set", f"executor.slurm.stages.{first_stage}.max_running_tasks=1")
+    curator(*args)
+    (submission,) = submissions(output)
+    first_job = next(iter(submission["jobs"]))
+    all_ids = [i for job in submission["jobs"].values() for i in job["ids"]] + [submission["finalize"]]
+    deadline = time.monotonic() + WAIT_S
+    while not completed_tasks(RunLayout(output).logs(first_job)):
+        assert time.monotonic() < deadline, f"no task of {first_job} finished in {WAIT_S} s\n{slurm_logs_tail(output)}"
+        time.sleep(0.2)
+    subprocess.run(["scancel", *all_ids], check=True)
+    while any(e.state in ACTIVE_STATES for e in read_queue(all_ids)):
+        assert time.monotonic() < deadline, "cancelled jobs still in the queue"
+        time.sleep(0.2)
+
+    cancelled = {s.name: s for s in slurm_state(output)}
+    first = cancelled[first_job]
+    assert 1 <= first.done < TASKS, first
+    assert first.failed + first.not_run == TASKS - first.done, first
+    assert cancelled["finalize"].not_run == 1
+
+    curator(*args)
+    resubmitted = submissions(output)[-1]["jobs"][first_job]
+    assert resubmitted["submitted_tasks"] == TASKS - first.done
+    assert_same_run(output, local_run)
