@@ -24,3 +24,14 @@ def shared_data(relpath: str) -> Path:
 @pytest.fixture
 def sample_dir() -> Path:
     return SAMPLE_DIR
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory) -> Path:
+    """configs/demo.yaml run once per test session (local executor); returns its output folder."""
+    from curator.config import load_config
+    from curator.runner import run
+
+    out = tmp_path_factory.mktemp("demo") / "run"
+    run(load_config(PROJECT_ROOT / "configs" / "demo.yaml", [f"output={out}"]))
+    return out

@@ -169,6 +169,21 @@ from curator.quality.cli import quality_group  # noqa: E402  (stage tool groups 
 
 main.add_command(quality_group)
 
+from curator.calibrate.cli import profiles_group  # noqa: E402
+
+main.add_command(profiles_group)
+
+
+@main.command()
+@click.argument("output", type=click.Path(file_okay=False))
+def report(output):
+    """Write OUTPUT/report.html: funnel, removal reasons, distributions, language mix, throughput, config."""
+    from curator.report import write_report
+
+    if not (Path(output) / "run.json").is_file():
+        _fail(CuratorError(f"{output}: no run.json; is this a curator output folder?"))
+    click.echo(f"report written to {write_report(output)}")
+
 
 if __name__ == "__main__":
     main()
