@@ -123,7 +123,7 @@ def reasons_section(stats: dict[str, dict]) -> str:
 def distributions_section(layout: RunLayout, record: dict) -> str:
     sample = load_sample(layout.data, ("language", "language_score", "minhash_cluster_size", "quality_score"))
     if not sample:
-        return "<h2>Distributions</h2><p>No final documents to sample.</p>"
+        return "<h2>Distributions</h2><p>The final documents have no language or score columns to plot.</p>"
     parts = [f"<h2>Distributions</h2><p>From a sample of {len(next(iter(sample.values()))):,} final documents.</p>"]
     langs = sample.get("language") or ["und"] * len(next(iter(sample.values())))
     if "language_score" in sample:

@@ -28,7 +28,7 @@ def funnel(stages: list[str], docs_in: list[int], docs_out: list[int]) -> str:
     ax.set_yticks(list(y), stages)
     ax.invert_yaxis()
     ax.set_xlabel("documents")
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
     return _svg(fig)
 
 
