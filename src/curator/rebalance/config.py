@@ -44,7 +44,12 @@ class RehydrationParams(BlockParams):
         description="removal_rate mode: stages whose OUTPUT/removed/<stage>/ documents count as removed",
     )
     quality_scaling: bool = Field(
-        False, description="multiply each document's weight by quality_score / the language's mean quality_score"
+        False,
+        description="multiply each document's weight by its quality factor (floor + (1-floor) * quality_score), "
+        "divided by the language's mean factor: better documents repeat more, the language's total stays",
+    )
+    quality_floor: float = Field(
+        0.5, ge=0, le=1, description="quality factor of a document scored 0 (0: proportional to quality_score)"
     )
 
     @model_validator(mode="after")

@@ -2,7 +2,7 @@
 
 Each language is a set of cells (weight w from rehydration, estimated tokens t). A language is
 scaled by one factor s: a document of weight w appears min(cap, s*w) times in expectation
-(`sampling.repetitions` rounds it per document). Its expected tokens E(s) = sum t*min(cap, s*w)
+(`sampling.SystematicRounder` makes whole counts of it). Its expected tokens E(s) = sum t*min(cap, s*w)
 grow monotonically with s up to cap * (tokens of documents with w > 0), so s is found by bisection.
 A language whose target is above that maximum cannot reach its share within the cap: it is
 reported and kept at the cap, never repeated more; its shortfall is not given to other languages.

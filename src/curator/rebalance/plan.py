@@ -42,11 +42,20 @@ def chars_per_token(params: RebalanceParams, language: str) -> float:
     return params.chars_per_token_by_language.get(language, params.chars_per_token)
 
 
-def quality_factors(mean: float | None) -> np.ndarray:
-    """Weight multiplier of each quality level: score / language mean (1 for documents without a score)."""
+def quality_factor(score: float, mean_score: float, floor: float) -> float:
+    """Weight multiplier of a document: (floor + (1-floor) * score) relative to the language's mean.
+
+    Relative, so scaling moves repetitions from worse to better documents without changing the
+    language's expected size; the floor keeps a low score from removing a document outright.
+    """
+    return (floor + (1 - floor) * score) / (floor + (1 - floor) * mean_score)
+
+
+def quality_factors(mean: float | None, floor: float) -> np.ndarray:
+    """quality_factor of each histogram quality level (1 for documents without a score, or no scaling)."""
     factors = np.ones(QUALITY_LEVELS + 1)
-    if mean:
-        factors[:QUALITY_LEVELS] = np.linspace(0.0, 1.0, QUALITY_LEVELS) / mean
+    if mean is not None:
+        factors[:QUALITY_LEVELS] = quality_factor(np.linspace(0.0, 1.0, QUALITY_LEVELS), mean, floor)
     factors[NO_QUALITY] = 1.0
     return factors
 
@@ -97,7 +106,9 @@ def build_plan(
                 "raw_weights": [round(w, 4) for w in rr.raw],
             }
         mean = s.quality_mean if quality_on else None
-        factors = quality_factors(mean)
+        if mean is not None and reh.quality_floor + (1 - reh.quality_floor) * mean <= 0:
+            mean = None  # every document scored 0 with no floor: nothing to scale by
+        factors = quality_factors(mean, reh.quality_floor)
         cpt = chars_per_token(params, lang)
         cells[lang] = LanguageCells(
             weights=(np.asarray(weights, dtype=float)[:, None] * factors[None, :]).ravel(),
@@ -117,6 +128,7 @@ def build_plan(
     return {
         "max_repetitions": params.max_repetitions,
         "seed": params.seed,
+        "quality_floor": reh.quality_floor,
         "materialize": params.materialize,
         "bucket_edges": edges,
         "buckets": [bucket_label(edges, i) for i in range(len(edges))],

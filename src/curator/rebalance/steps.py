@@ -22,8 +22,8 @@ from datatrove.utils.logging import logger
 
 from curator.errors import CuratorError
 from curator.rebalance.config import RebalanceParams
-from curator.rebalance.plan import bucket_edges, build_plan, write_json_atomic
-from curator.rebalance.sampling import repetitions
+from curator.rebalance.plan import bucket_edges, build_plan, quality_factor, write_json_atomic
+from curator.rebalance.sampling import SystematicRounder
 from curator.rebalance.scan import (
     CLUSTER_SIZE,
     QUALITY,
@@ -120,6 +120,7 @@ class MixWriter(PipelineStep):
         cap, seed, edges = plan["max_repetitions"], plan["seed"], plan["bucket_edges"]
         copies_written = plan["materialize"]
         counts: dict[str, Counter] = {}
+        rounders: dict[str, SystematicRounder] = {}
         files = parquet_files(self.documents_dir)[rank::world_size]
         writer = ParquetDocWriter(self.mix_dir, filename="{language}/{rank:05d}.parquet")
         with writer:
@@ -136,9 +137,11 @@ class MixWriter(PipelineStep):
                     bucket = max(0, bisect.bisect_right(edges, size) - 1)
                     weight = lp["bucket_weights"][bucket]
                     quality = doc.metadata.get(QUALITY)
-                    if lp["quality_mean"] and quality is not None:
-                        weight *= quality / lp["quality_mean"]
-                    reps = repetitions(lp["scale"] * weight, cap, doc.id, seed)
+                    if lp["quality_mean"] is not None and quality is not None:
+                        weight *= quality_factor(quality, lp["quality_mean"], plan["quality_floor"])
+                    if lang not in rounders:
+                        rounders[lang] = SystematicRounder(cap, f"{lang}/{rank}", seed)
+                    reps = rounders[lang](lp["scale"] * weight, len(doc.text))
                 c = counts.setdefault(lang, Counter())
                 chars = len(doc.text)
                 c["documents"] += 1
