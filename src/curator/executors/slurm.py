@@ -18,7 +18,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -328,25 +328,15 @@ def ensure_no_active_jobs(layout: RunLayout) -> None:
 
 
 @dataclass
-class JobState:
+class TaskCounts:
     """Tasks of one job by state. Without Slurm accounting a failure and a cancellation while
     running look the same: both are `failed` (the task's log: logs/<job>/slurm_logs/)."""
 
-    name: str
-    tasks: int
     done: int = 0
     running: int = 0
     pending: int = 0
     failed: int = 0  # started, ended without a completion marker: error, time limit, memory, cancelled
     not_run: int = 0  # unfinished and never started: cancelled while queued, dependency failed, not submitted
-    slurm_ids: list[str] = field(default_factory=list)
-
-    @property
-    def complete(self) -> bool:
-        return self.done == self.tasks
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def _latest_submission_of(name: str, submissions: list[dict]) -> dict | None:
@@ -357,10 +347,11 @@ def _latest_submission_of(name: str, submissions: list[dict]) -> dict | None:
     return None
 
 
-def _array_state(job: dict, logs: Path, done: set[int], queue: dict[tuple[str, int | None], QueueEntry],
-                 state: JobState) -> None:
+def _array_counts(job: dict, tasks: int, logs: Path, done: set[int],
+                  queue: dict[tuple[str, int | None], QueueEntry]) -> TaskCounts:
     """Sort the unfinished tasks of one submitted job: datatrove's array task k of the c-th array runs
     ranks_to_run[(k + c * max_array_size) * tasks_per_job ...]."""
+    counts = TaskCounts(done=len(done))
     ranks = json.loads((logs / "ranks_to_run.json").read_text())
     per_array_task, max_array = job["tasks_per_job"], job["max_array_size"]
     submitted = set()
@@ -374,50 +365,48 @@ def _array_state(job: dict, logs: Path, done: set[int], queue: dict[tuple[str, i
         entry = queue.get((job_id, task_id))
         if entry is None:
             started = (logs / "slurm_logs" / f"{job_id}_{task_id}.out").is_file()
-            state.failed += started
-            state.not_run += not started
+            counts.failed += started
+            counts.not_run += not started
         elif entry.never_starts:
-            state.not_run += 1
+            counts.not_run += 1
         elif entry.state == "PENDING":
-            state.pending += 1
+            counts.pending += 1
         else:
-            state.running += 1
-    state.not_run += len(set(range(state.tasks)) - done - submitted)
+            counts.running += 1
+    counts.not_run += len(set(range(tasks)) - done - submitted)
+    return counts
 
 
-def slurm_state(output_dir: str | Path) -> list[JobState]:
-    """Per job of the run in OUTPUT (and its finalize job): tasks done, running, pending, failed, not run.
-    Reads completion markers, OUTPUT/logs/slurm_jobs.json and squeue; works for local runs too."""
+def slurm_state(output_dir: str | Path) -> dict[str, dict[str, int]]:
+    """Per job of the run in OUTPUT, and its `finalize` job: how many tasks are done, running, pending,
+    failed, not run (see TaskCounts). Reads completion markers, OUTPUT/logs/slurm_jobs.json and squeue."""
     layout = RunLayout(Path(output_dir))
     if not layout.run_json.is_file():
         raise CuratorError(f"{output_dir}: no run.json; is this a curator output folder?")
     run = json.loads(layout.run_json.read_text())
     submissions = _read_submissions(layout)
     queue = {(e.job_id, e.task_id): e for e in read_queue(_all_submitted_ids(submissions)) if e.state in ACTIVE_STATES}
-    states = []
+    states = {}
     for described in run["jobs"]:
-        name, logs = described["name"], layout.logs(described["name"])
+        name, tasks, logs = described["name"], described["tasks"], layout.logs(described["name"])
         done = completed_tasks(logs)
-        state = JobState(name, described["tasks"], done=len(done))
         job = _latest_submission_of(name, submissions)
         if job is None:
-            state.not_run = state.tasks - state.done
+            counts = TaskCounts(done=len(done), not_run=tasks - len(done))
         else:
-            state.slurm_ids = list(job["ids"])
-            _array_state(job, logs, done, queue, state)
-        states.append(state)
+            counts = _array_counts(job, tasks, logs, done, queue)
+        states[name] = asdict(counts)
     if submissions:
-        finalize_id = submissions[-1]["finalize"]
-        state = JobState(FINALIZE_JOB, 1, slurm_ids=[finalize_id])
-        entry = queue.get((finalize_id, None))
-        if run.get("status") == "done":
-            state.done = 1
-        elif entry is None or entry.never_starts:
-            started = any(layout.logs(FINALIZE_JOB).glob(f"slurm-{finalize_id}.out"))
-            state.failed, state.not_run = int(started), int(not started)
-        elif entry.state == "PENDING":
-            state.pending = 1
-        else:
-            state.running = 1
-        states.append(state)
+        states[FINALIZE_JOB] = asdict(_finalize_counts(layout, run, submissions[-1]["finalize"], queue))
     return states
+
+
+def _finalize_counts(layout: RunLayout, run: dict, job_id: str, queue: dict) -> TaskCounts:
+    """`curator finalize` marks run.json done; the runner resets that on every submission."""
+    entry = queue.get((job_id, None))
+    if run.get("status") == "done":
+        return TaskCounts(done=1)
+    if entry is None or entry.never_starts:
+        started = (layout.logs(FINALIZE_JOB) / f"slurm-{job_id}.out").is_file()
+        return TaskCounts(failed=int(started), not_run=int(not started))
+    return TaskCounts(pending=1) if entry.state == "PENDING" else TaskCounts(running=1)
