@@ -121,6 +121,10 @@ def build_plan(
             "chars_per_token": cpt,
             "rehydration_detail": detail,
         }
+    for key, given in (("weights", params.mixing.weights), ("token_budgets", params.mixing.token_budgets)):
+        absent = sorted(set(given) - set(stats))
+        if absent:
+            notes[f"mixing.{key}"] = f"languages not in the documents (check the labels): {', '.join(absent)}"
     mix = plan_mix(cells, params.mixing, params.max_repetitions)
     for lang, m in mix.items():
         languages[lang]["scale"] = m.scale

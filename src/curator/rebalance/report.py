@@ -30,6 +30,7 @@ def mix_report(plan: dict, counts: Mapping[str, Counter]) -> dict:
             "repetitions_histogram": {str(k): histogram[k] for k in sorted(histogram)},
             "tokens_before": round(tokens_before),
             "tokens_after": round(tokens_after),
+            "chars_per_token": cpt,
             "effective_repetition": round(tokens_after / tokens_before, 4) if tokens_before else 0.0,
             "target_share": mix["target_share"],
             "share": 0.0,  # filled below
