@@ -134,6 +134,10 @@ class EnsembleEngine(LidEngine):
 
     name = "ensemble"
     CANDIDATES = 5
+    # a macrolanguage's score includes all its members' votes; a member replaces it at the top
+    # when it holds this share of that score (ara -> arb), else the engines cannot tell the
+    # members apart and the macrolanguage is the honest answer (hbs for Bosnian/Croatian)
+    MEMBER_SHARE = 0.95
 
     def __init__(self, model: str | Path | None = None):
         self.engines: tuple[LidEngine, ...] = (FastTextEngine(model), HeliportEngine())
@@ -162,7 +166,18 @@ class EnsembleEngine(LidEngine):
         # best score first; on a tie the individual language before its macrolanguage
         macros = set(macrolanguages().values())
         scored.sort(key=lambda item: (-item[1], language_code(item[0]) in macros))
-        return scored[:k] or [(UNDETERMINED, 0.0)]
+        return _prefer_member(scored, self.MEMBER_SHARE)[:k] or [(UNDETERMINED, 0.0)]
+
+
+def _prefer_member(scored: Prediction, share: float) -> Prediction:
+    if not scored:
+        return scored
+    top, top_score = scored[0]
+    macro = macrolanguages()
+    members = [(label, score) for label, score in scored[1:] if macro.get(language_code(label)) == language_code(top)]
+    if members and members[0][1] >= share * top_score:
+        return [members[0]] + [item for item in scored if item != members[0]]
+    return scored
 
 
 def _with_macrolanguages(languages: set[str]) -> set[str]:

@@ -61,14 +61,17 @@ def macrolanguages() -> dict[str, str]:
     return {row["member"]: row["macrolanguage"] for row in read_tsv(DATA_DIR / "macrolanguages.tsv")}
 
 
+@lru_cache(maxsize=256)
+def _count_script(sample: str, script: str) -> int:
+    """Cached: an engine's top-k labels of one text ask about the same sample and scripts."""
+    parts = COMPOSITE_SCRIPTS.get(script, (script,))
+    return sum(len(regex.findall(rf"\p{{sc={part}}}", sample)) for part in parts)
+
+
 def script_counts(text: str, scripts: tuple[str, ...]) -> dict[str, int]:
     """How many characters of the text's start belong to each ISO 15924 script."""
     sample = text[:SCRIPT_SAMPLE_CHARS]
-    counts = {}
-    for script in scripts:
-        parts = COMPOSITE_SCRIPTS.get(script, (script,))
-        counts[script] = sum(len(regex.findall(rf"\p{{sc={part}}}", sample)) for part in parts)
-    return counts
+    return {script: _count_script(sample, script) for script in scripts}
 
 
 def choose_script(text: str, default: str, others: tuple[str, ...]) -> str:
@@ -115,6 +118,7 @@ def language_code(language: str) -> str:
     return language.partition("_")[0]
 
 
+@lru_cache(maxsize=65536)
 def same_language(a: str, b: str) -> bool:
     """Equal ISO 639-3 codes, or one is the macrolanguage of the other (msa ~ zsm, hbs ~ srp).
 
