@@ -66,8 +66,6 @@ class Shingler:
 
     def _fill(self, chunks: list[str]) -> None:
         """Tokenize chunks not yet cached, all in one tokenizer call (token offsets map tokens to chunks)."""
-        if len(self._chunks) + len(chunks) > self.max_cached_chunks:
-            self._chunks.clear()  # bounded memory; a fresh cache refills with the frequent chunks
         simplified = [simplify_text(c, self.norm_config) for c in chunks]
         joined = " ".join(simplified)
         starts = list(accumulate((len(s) + 1 for s in simplified[:-1]), initial=0))
@@ -87,8 +85,12 @@ class Shingler:
             return self.tokenizer.word_tokenize(simplify_text(text, self.norm_config))
         chunks = text.split()
         cache = self._chunks
-        missing = [c for c in dict.fromkeys(chunks) if c not in cache]
+        unique = dict.fromkeys(chunks)
+        missing = [c for c in unique if c not in cache]
         if missing:
+            if len(cache) + len(missing) > self.max_cached_chunks:
+                cache.clear()  # bounded memory; a fresh cache refills with the frequent chunks
+                missing = list(unique)
             self._fill(missing)
         out: list[str] = []
         for chunk in chunks:
