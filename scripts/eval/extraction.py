@@ -45,7 +45,7 @@ def evaluate(name: str, pages: list[GoldPage]) -> tuple[dict[str, Score], float,
         elapsed += time.perf_counter() - start
         outputs.append(text)
     scores = {"all": Score(), "tune": Score(), "holdout": Score()}
-    for page, text in zip(pages, outputs):
+    for page, text in zip(pages, outputs, strict=True):
         page_score = score_page(text, page)
         scores["all"].add(page_score)
         scores[page.split].add(page_score)
@@ -86,7 +86,7 @@ def main() -> None:
             if args.dump:
                 args.dump.mkdir(parents=True, exist_ok=True)
                 with open(args.dump / f"{set_name}.{name}.jsonl", "w", encoding="utf-8") as f:
-                    for page, text in zip(pages, outputs):
+                    for page, text in zip(pages, outputs, strict=True):
                         f.write(json.dumps({"file": page.name, "text": text}, ensure_ascii=False) + "\n")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")

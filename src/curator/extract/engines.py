@@ -32,9 +32,23 @@ def resiliparse_engine() -> Callable[[str], str]:
     return extract
 
 
+def fast_engine(**settings) -> Callable[[str], str]:
+    """Resiliparse's main content, cleaned of boilerplate blocks by structure (see extract/cleaner.py)."""
+    from curator.extract.blocks import page_blocks
+    from curator.extract.cleaner import CleanerSettings, main_content
+
+    cleaner = CleanerSettings(**settings)
+
+    def extract(html: str) -> str:
+        return "\n".join(block.text for block in main_content(page_blocks(html), cleaner))
+
+    return extract
+
+
 ENGINES: dict[str, Callable[..., Callable[[str], str]]] = {
     "trafilatura": trafilatura_engine,
     "resiliparse": resiliparse_engine,
+    "fast": fast_engine,
 }
 
 
