@@ -126,7 +126,9 @@ def test_temperature_mix_materialized_with_unreachable_language(tmp_path):
     assert deu["effective_repetition"] < 1 and deu["documents_left_out"] > 0
     assert deu["documents_in_mix"] + deu["documents_left_out"] == 120
     stats = json.loads((out / "stats" / "rebalance.json").read_text())
-    assert stats["removed"].get("rebalance:not_sampled") == deu["documents_left_out"]
+    assert stats["removed"] == {"rebalance:not_sampled": deu["documents_left_out"]}
+    assert stats["docs_in"] == 128 and stats["docs_out"] == 128 - deu["documents_left_out"]
+    assert stats["chars_in"] == sum(len(d["text"]) for d in docs)
 
 
 def test_missing_dedup_and_quality_columns_are_reported(tmp_path):

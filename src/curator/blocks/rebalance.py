@@ -59,17 +59,32 @@ class RebalanceBlock(Block):
         survivors = [n for n in names[first + 1 :] if n not in removal]
         return [layout.removed(r) for r in removal], [layout.removed(n) for n in survivors]
 
+    def _write_steps(self, documents_dir, plan_path, counts_dir) -> list:
+        from curator.rebalance.steps import CopiesExpander, DocumentFolderReader, RepetitionAssigner
+        from curator.steps.counting import StageCounter
+        from curator.steps.parquet_writer import ParquetDocWriter
+
+        stage = self.ctx.stage
+        return [
+            DocumentFolderReader(documents_dir),
+            StageCounter(stage, "in"),
+            RepetitionAssigner(plan_path, counts_dir),
+            StageCounter(stage, "out"),
+            *([CopiesExpander()] if self.params.materialize else []),
+            ParquetDocWriter(self.ctx.layout.mix, filename="{language}/{rank:05d}.parquet"),
+        ]
+
     def phases(self):
-        from curator.rebalance.steps import MixSummarizer, MixWriter, RebalancePlanner
+        from curator.rebalance.steps import MixSummarizer, RebalancePlanner
 
         p = self.params
         plan_path = self.ctx.stage_dir / "plan.json"
         counts_dir = self.ctx.stage_dir / "counts"
-        mix_dir = self.ctx.layout.mix
+        mix_json = self.ctx.layout.mix / "mix.json"
         write_tasks = p.write_tasks or self.ctx.config.executor.tasks
         removed_dirs, survivor_dirs = self._removed_dirs() if p.rehydration.mode == "removal_rate" else ([], [])
         return [
             GlobalPhase("plan", lambda docs: [RebalancePlanner(p, docs, plan_path, removed_dirs, survivor_dirs)]),
-            GlobalPhase("write", lambda docs: [MixWriter(plan_path, docs, mix_dir, counts_dir)], tasks=write_tasks),
-            GlobalPhase("summary", lambda docs: [MixSummarizer(plan_path, counts_dir, write_tasks, mix_dir / "mix.json")]),
+            GlobalPhase("write", lambda docs: self._write_steps(docs, plan_path, counts_dir), tasks=write_tasks),
+            GlobalPhase("summary", lambda docs: [MixSummarizer(plan_path, counts_dir, write_tasks, mix_json)]),
         ]

@@ -6,6 +6,7 @@ all tasks give each document the same repetitions, and mix.json can say where ea
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 from collections.abc import Mapping
@@ -49,6 +50,18 @@ def quality_factor(score: float, mean_score: float, floor: float) -> float:
     language's expected size; the floor keeps a low score from removing a document outright.
     """
     return (floor + (1 - floor) * score) / (floor + (1 - floor) * mean_score)
+
+
+def document_weight(plan: dict, language_plan: dict, cluster_size: int | None, quality: float | None) -> float:
+    """A document's rehydration weight (x quality factor) under the plan: the write pass's per-document
+    form of the grid that `build_plan` solved the mix on."""
+    edges = plan["bucket_edges"]
+    bucket = max(0, bisect.bisect_right(edges, cluster_size or 1) - 1)
+    weight = float(language_plan["bucket_weights"][bucket])
+    mean = language_plan["quality_mean"]
+    if mean is not None and quality is not None:
+        weight *= quality_factor(quality, mean, plan["quality_floor"])
+    return weight
 
 
 def quality_factors(mean: float | None, floor: float) -> np.ndarray:

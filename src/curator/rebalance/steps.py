@@ -1,28 +1,26 @@
-"""The three jobs of the rebalance stage, as datatrove steps (each reads and writes its own files).
+"""The three jobs of the rebalance stage, as datatrove steps.
 
 1. RebalancePlanner (1 task): statistics pass over the final documents (and, for data-driven
    rehydration, the removed documents) -> plan.json.
-2. MixWriter (n tasks): task r reads document files r, r+n, ... and writes
-   OUTPUT/mix/<language>/<r>.parquet with a `repetitions` column (or each document that many
-   times), plus its counts -> counts/<r>.json.
+2. write (n tasks): DocumentFolderReader -> StageCounter in -> RepetitionAssigner ->
+   StageCounter out -> [CopiesExpander] -> ParquetDocWriter(OUTPUT/mix/<language>/<rank>.parquet).
+   Task r reads document files r, r+n, ...; the assigner also leaves its counts in counts/<r>.json.
 3. MixSummarizer (1 task): plan + counts -> OUTPUT/mix/mix.json, after checking that it adds up.
 """
 
 from __future__ import annotations
 
-import bisect
 import json
 from collections import Counter
 from pathlib import Path
 
-import pyarrow.parquet as pq
 from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.logging import logger
 
 from curator.errors import CuratorError
 from curator.rebalance.config import RebalanceParams
-from curator.rebalance.plan import bucket_edges, build_plan, quality_factor, write_json_atomic
+from curator.rebalance.plan import bucket_edges, build_plan, document_weight, write_json_atomic
 from curator.rebalance.sampling import SystematicRounder
 from curator.rebalance.scan import (
     CLUSTER_SIZE,
@@ -33,16 +31,16 @@ from curator.rebalance.scan import (
     scan_documents,
 )
 from curator.steps.counting import count_removed
-from curator.steps.docio import row_to_doc
-from curator.steps.parquet_writer import ParquetDocWriter
+from curator.steps.readers import ParquetDocReader
 
 DEDUP_FIRST = (
     "data-driven rehydration needs dedup before filters (FineWeb2 order: lid, dedup, filters): "
     "move the dedup stage before the removal stage and rerun, or use rehydration.mode: table"
 )
+STEP_TYPE = "⚖ - REBAL"
 
 
-def _read_json(path: Path, what: str) -> dict:
+def read_json(path: Path, what: str) -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -51,7 +49,7 @@ def _read_json(path: Path, what: str) -> dict:
 
 class RebalancePlanner(PipelineStep):
     name = "⚖ rebalance plan"
-    type = "⚖ - REBAL"
+    type = STEP_TYPE
 
     def __init__(self, params: RebalanceParams, documents_dir: Path, plan_path: Path,
                  removed_dirs: list[Path] = (), survivor_dirs: list[Path] = ()):
@@ -70,7 +68,7 @@ class RebalancePlanner(PipelineStep):
             folders = ", ".join(str(d) for d in self.removed_dirs)
             raise CuratorError(
                 f"no removed documents in {folders}: data-driven rehydration needs the removal stage to write "
-                "them (set write_removed: true on it) and " + DEDUP_FIRST.split(": ", 1)[1]
+                "them (write_removed: true) and " + DEDUP_FIRST.split(": ", 1)[1]
             )
         removed = scan_cluster_sizes(removed_files, edges, DEDUP_FIRST)
         survivor_files = [f for d in self.survivor_dirs for f in parquet_files(d)]
@@ -81,88 +79,98 @@ class RebalancePlanner(PipelineStep):
         if data:
             yield from data
         edges = bucket_edges(self.params)
-        files = parquet_files(self.documents_dir)
         with self.track_time():
-            stats, columns = scan_documents(files, self.documents_dir, edges)
+            stats, columns = scan_documents(parquet_files(self.documents_dir), self.documents_dir, edges)
             removed, survivors = self._removal_counts(edges)
             plan = build_plan(self.params, stats, columns, removed, survivors)
         plan["documents_dir"] = str(self.documents_dir)
         write_json_atomic(self.plan_path, plan)
-        self.stat_update("documents_scanned", value=int(sum(s.docs.sum() for s in stats.values())))
+        for lang, s in stats.items():  # the stage's docs_in (stats take it from its first job: this one)
+            self.stat_update("docs_in", f"lang/{lang}/docs_in", value=int(s.docs.sum()))
+            self.stat_update("chars_in", f"lang/{lang}/chars_in", value=int(s.chars.sum()))
         logger.info(f"rebalance plan for {len(stats)} languages written to {self.plan_path}")
 
 
-class MixWriter(PipelineStep):
-    name = "⚖ rebalance write"
-    type = "⚖ - REBAL"
+class DocumentFolderReader(ParquetDocReader):
+    """The documents under a folder, listed when the task runs (they do not exist when the job is
+    built); task r reads files r, r+n, ...; rows without a language get their folder's name."""
 
-    def __init__(self, plan_path: Path, documents_dir: Path, mix_dir: Path, counts_dir: Path):
-        super().__init__()
-        self.plan_path = Path(plan_path)
-        self.documents_dir = Path(documents_dir)
-        self.mix_dir = Path(mix_dir)
-        self.counts_dir = Path(counts_dir)
+    name = "📒 documents folder"
 
-    def _documents(self, files: list[Path]):
-        for path in files:
-            fallback = folder_language(path, self.documents_dir)
-            for batch in pq.ParquetFile(path).iter_batches(batch_size=1000):
-                for row in batch.to_pylist():
-                    doc = row_to_doc(row)
-                    if not doc.metadata.get("language"):
-                        doc.metadata["language"] = fallback
-                    yield doc
+    def __init__(self, folder: Path):
+        super().__init__([])
+        self.folder = Path(folder)
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         if data:
             yield from data
-        plan = _read_json(self.plan_path, "rebalance plan")
-        cap, seed, edges = plan["max_repetitions"], plan["seed"], plan["bucket_edges"]
-        copies_written = plan["materialize"]
+        for path in parquet_files(self.folder)[rank::world_size]:
+            self.stat_update("input_files")
+            fallback = folder_language(path, self.folder)
+            for doc in self.read_file(str(path)):
+                if not doc.metadata.get("language"):
+                    doc.metadata["language"] = fallback
+                yield doc
+
+
+class RepetitionAssigner(PipelineStep):
+    """Sets `repetitions` from the plan; a document given 0 leaves the stream, counted with its reason."""
+
+    name = "⚖ rebalance repetitions"
+    type = STEP_TYPE
+
+    def __init__(self, plan_path: Path, counts_dir: Path):
+        super().__init__()
+        self.plan_path = Path(plan_path)
+        self.counts_dir = Path(counts_dir)
+
+    def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        plan = read_json(self.plan_path, "rebalance plan")
         counts: dict[str, Counter] = {}
         rounders: dict[str, SystematicRounder] = {}
-        files = parquet_files(self.documents_dir)[rank::world_size]
-        writer = ParquetDocWriter(self.mix_dir, filename="{language}/{rank:05d}.parquet")
-        with writer:
-            for doc in self._documents(files):
-                lang = doc.metadata["language"]
-                lp = plan["languages"].get(lang)
-                if lp is None:
-                    raise CuratorError(
-                        f"{self.documents_dir}: language '{lang}' (document {doc.id}) is not in {self.plan_path}: "
-                        "the documents changed after the plan; delete the plan and rerun the rebalance stage"
-                    )
-                with self.track_time():
-                    size = doc.metadata.get(CLUSTER_SIZE) or 1
-                    bucket = max(0, bisect.bisect_right(edges, size) - 1)
-                    weight = lp["bucket_weights"][bucket]
-                    quality = doc.metadata.get(QUALITY)
-                    if lp["quality_mean"] is not None and quality is not None:
-                        weight *= quality_factor(quality, lp["quality_mean"], plan["quality_floor"])
-                    if lang not in rounders:
-                        rounders[lang] = SystematicRounder(cap, f"{lang}/{rank}", seed)
-                    reps = rounders[lang](lp["scale"] * weight, len(doc.text))
-                c = counts.setdefault(lang, Counter())
-                chars = len(doc.text)
-                c["documents"] += 1
-                c["chars_before"] += chars
-                c[f"repetitions_{reps}"] += 1
-                if reps == 0:
-                    reason = "rebalance:language_not_in_mix" if lp["scale"] == 0 else "rebalance:not_sampled"
-                    count_removed(self, doc, reason)
-                    continue
-                c["documents_in_mix"] += 1
-                c["chars_after"] += chars * reps
-                doc.metadata["repetitions"] = reps
-                for _ in range(reps if copies_written else 1):
-                    writer.write(doc, rank)
-                self.stat_update("docs_out", f"lang/{lang}/docs_out")
+        for doc in data or ():
+            lang = doc.metadata["language"]
+            lp = plan["languages"].get(lang)
+            if lp is None:
+                raise CuratorError(
+                    f"language '{lang}' (document {doc.id}) is not in {self.plan_path}: the documents changed "
+                    "after the plan was made; delete the plan, remove the rebalance jobs' logs, and rerun"
+                )
+            chars = len(doc.text)
+            with self.track_time():
+                weight = document_weight(plan, lp, doc.metadata.get(CLUSTER_SIZE), doc.metadata.get(QUALITY))
+                if lang not in rounders:
+                    rounders[lang] = SystematicRounder(plan["max_repetitions"], f"{lang}/{rank}", plan["seed"])
+                reps = rounders[lang](lp["scale"] * weight, chars)
+            c = counts.setdefault(lang, Counter())
+            c["documents"] += 1
+            c["chars_before"] += chars
+            c[f"repetitions_{reps}"] += 1
+            if reps == 0:
+                count_removed(self, doc, "rebalance:language_not_in_mix" if lp["scale"] == 0 else "rebalance:not_sampled")
+                continue
+            c["documents_in_mix"] += 1
+            c["chars_after"] += chars * reps
+            doc.metadata["repetitions"] = reps
+            yield doc
         write_json_atomic(self.counts_dir / f"{rank:05d}.json", {lang: dict(c) for lang, c in counts.items()})
+
+
+class CopiesExpander(PipelineStep):
+    """materialize: true — each document `repetitions` times, for loaders without a weight column."""
+
+    name = "⚖ rebalance copies"
+    type = STEP_TYPE
+
+    def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        for doc in data or ():
+            for _ in range(doc.metadata["repetitions"]):
+                yield doc
 
 
 class MixSummarizer(PipelineStep):
     name = "⚖ rebalance summary"
-    type = "⚖ - REBAL"
+    type = STEP_TYPE
 
     def __init__(self, plan_path: Path, counts_dir: Path, write_tasks: int, mix_json: Path):
         super().__init__()
@@ -176,10 +184,10 @@ class MixSummarizer(PipelineStep):
 
         if data:
             yield from data
-        plan = _read_json(self.plan_path, "rebalance plan")
+        plan = read_json(self.plan_path, "rebalance plan")
         counts: dict[str, Counter] = {}
         for r in range(self.write_tasks):
-            part = _read_json(self.counts_dir / f"{r:05d}.json", f"counts of write task {r}")
+            part = read_json(self.counts_dir / f"{r:05d}.json", f"counts of write task {r}")
             for lang, c in part.items():
                 counts.setdefault(lang, Counter()).update(c)
         write_json_atomic(self.mix_json, mix_report(plan, counts))
