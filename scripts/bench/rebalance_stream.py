@@ -4,7 +4,7 @@ Documents are real sentences (../shared/data/lid-dev) repeated to size, 3 langua
 sizes and quality scores. Each measurement runs in a fresh process (peak RSS is per process):
   baseline: pyarrow reads every file's text column batch by batch (the least any pass must do)
   plan:     RebalancePlanner (statistics pass + plan)
-  write:    MixWriter (read, decide repetitions, write OUTPUT/mix)
+  write:    the write job's steps (read, decide repetitions, write OUTPUT/mix)
 Printed: seconds and peak RSS per step, and the ratios Kx/1x (memory ~1 = streaming) and step/baseline.
 
     .venv/bin/python scripts/bench/rebalance_stream.py [--docs 20000] [--factor 4]
@@ -59,7 +59,8 @@ def measure(step: str, out: Path) -> dict:
 
     from curator.rebalance.config import RebalanceParams
     from curator.rebalance.scan import parquet_files
-    from curator.rebalance.steps import MixWriter, RebalancePlanner
+    from curator.rebalance.steps import DocumentFolderReader, RebalancePlanner, RepetitionAssigner
+    from curator.steps.parquet_writer import ParquetDocWriter
 
     data, stage = out / "data", out / "stages" / "rebalance"
     params = RebalanceParams.model_validate({"rehydration": {"quality_scaling": True},
@@ -72,7 +73,9 @@ def measure(step: str, out: Path) -> dict:
     elif step == "plan":
         list(RebalancePlanner(params, data, stage / "plan.json").run(None, 0, 1))
     else:
-        list(MixWriter(stage / "plan.json", data, out / "mix", stage / "counts").run(None, 0, 1))
+        docs = DocumentFolderReader(data).run(None, 0, 1)
+        docs = RepetitionAssigner(stage / "plan.json", stage / "counts").run(docs, 0, 1)
+        list(ParquetDocWriter(out / "mix", filename="{language}/{rank:05d}.parquet").run(docs, 0, 1))
     seconds = time.perf_counter() - start
     return {"seconds": seconds, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 

@@ -243,3 +243,18 @@ def test_check_refuses_removal_rate_without_dedup_before_filters(tmp_path):
     block = make_block(tmp_path, {"rehydration": {"mode": "removal_rate"}}, stages=("lid", "dedup"))
     assert "no stage 'filters'" in block.check()[0].message
     assert make_block(tmp_path, {"rehydration": {"mode": "table"}}, stages=("lid",)).check() == []
+
+
+def test_documents_removed_after_the_filters_count_as_filter_survivors(tmp_path, turkish_lines):
+    out = tmp_path / "out"
+    write_bucket_docs(out / "data" / "tur_Latn", KEPT, turkish_lines)
+    write_bucket_docs(out / "removed" / "filters", REMOVED, turkish_lines)
+    write_bucket_docs(out / "removed" / "quality", [0, 0, 0, 0, 20], turkish_lines)  # passed filters, then removed
+    params = {"rehydration": {"mode": "removal_rate", "bucket_edges": EDGES, "min_bucket_docs": 1}}
+    block = make_block(out, params, stages=("lid", "dedup", "filters", "quality"))
+    list(block.phases()[0].build(out / "data")[0].run(None, 0, 1))
+    plan = json.loads((out / "stages" / "rebalance" / "plan.json").read_text())
+    detail = plan["languages"]["tur_Latn"]["rehydration_detail"]
+    assert detail["kept_by_filters"] == [60, 90, 100, 80, 40]
+    assert detail["removal_rates"][4] == pytest.approx(80 / 120)
+    assert detail["global_removal_rate"] == pytest.approx(150 / 520)
