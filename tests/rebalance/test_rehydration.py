@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 
 from curator.rebalance.config import FINEWEB2_TABLE, RehydrationParams
-from curator.rebalance.rehydration import bucket_label, bucket_of, removal_rate_weights, table_buckets
+from curator.rebalance.rehydration import (
+    bucket_index,
+    bucket_label,
+    bucket_of,
+    removal_rate_weights,
+    table_buckets,
+)
 
 
 def table_weight(table, size):
@@ -78,3 +84,10 @@ def test_params_reject_even_window_and_unsorted_edges():
         RehydrationParams(smoothing_window=2)
     with pytest.raises(ValueError, match="start at 1"):
         RehydrationParams(bucket_edges=[1, 5, 3])
+
+
+def test_scalar_and_vector_bucket_lookups_agree():
+    edges, _ = table_buckets(FINEWEB2_TABLE)
+    sizes = [0, 1, 2, 3, 4, 5, 99, 100, 101, 999, 1000, 10**6]
+    assert [bucket_index(s, edges) for s in sizes] == bucket_of(np.array(sizes), edges).tolist()
+    assert bucket_index(None, edges) == 0

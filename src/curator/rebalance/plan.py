@@ -6,7 +6,6 @@ all tasks give each document the same repetitions, and mix.json can say where ea
 
 from __future__ import annotations
 
-import bisect
 import json
 import os
 from collections.abc import Mapping
@@ -16,7 +15,7 @@ import numpy as np
 
 from curator.rebalance.config import RebalanceParams
 from curator.rebalance.mixing import LanguageCells, plan_mix
-from curator.rebalance.rehydration import bucket_label, removal_rate_weights, table_buckets
+from curator.rebalance.rehydration import bucket_index, bucket_label, removal_rate_weights, table_buckets
 from curator.rebalance.scan import NO_QUALITY, QUALITY_LEVELS, ColumnsSeen, LanguageStats
 
 TOKEN_ESTIMATOR = "estimated tokens = characters / chars_per_token (per language, default {default})"
@@ -55,9 +54,7 @@ def quality_factor(score: float, mean_score: float, floor: float) -> float:
 def document_weight(plan: dict, language_plan: dict, cluster_size: int | None, quality: float | None) -> float:
     """A document's rehydration weight (x quality factor) under the plan: the write pass's per-document
     form of the grid that `build_plan` solved the mix on."""
-    edges = plan["bucket_edges"]
-    bucket = max(0, bisect.bisect_right(edges, cluster_size or 1) - 1)
-    weight = float(language_plan["bucket_weights"][bucket])
+    weight = float(language_plan["bucket_weights"][bucket_index(cluster_size, plan["bucket_edges"])])
     mean = language_plan["quality_mean"]
     if mean is not None and quality is not None:
         weight *= quality_factor(quality, mean, plan["quality_floor"])
@@ -84,8 +81,8 @@ def build_plan(
     reh = params.rehydration
     edges = bucket_edges(params)
     notes: dict[str, str] = {}
-    cluster_column = columns.describe("minhash_cluster_size", columns.with_cluster_size)
-    quality_column = columns.describe("quality_score", columns.with_quality)
+    cluster_column = columns.describe(columns.with_cluster_size)
+    quality_column = columns.describe(columns.with_quality)
     if cluster_column != "present" and reh.mode != "off":
         notes["rehydration"] = (
             f"minhash_cluster_size {cluster_column} (dedup did not run?): those documents count as unique (size 1)"

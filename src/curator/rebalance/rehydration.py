@@ -12,6 +12,7 @@ cluster size into repetitions, both expressed as weights over cluster-size bucke
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -31,6 +32,11 @@ def bucket_of(cluster_sizes: np.ndarray, edges: Sequence[int]) -> np.ndarray:
     """Bucket index of each cluster size: the last edge <= size (sizes < 1 count as unique)."""
     idx = np.searchsorted(np.asarray(edges), np.asarray(cluster_sizes), side="right") - 1
     return np.clip(idx, 0, len(edges) - 1)
+
+
+def bucket_index(cluster_size: int | None, edges: Sequence[int]) -> int:
+    """bucket_of for one document (the write pass); a missing size counts as unique."""
+    return max(0, bisect.bisect_right(edges, cluster_size or 1) - 1)
 
 
 def bucket_label(edges: Sequence[int], i: int) -> str:

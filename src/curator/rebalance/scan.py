@@ -72,7 +72,8 @@ class ColumnsSeen:
     with_cluster_size: int = 0
     with_quality: int = 0
 
-    def describe(self, column: str, count: int) -> str:
+    def describe(self, count: int) -> str:
+        """'present', 'missing' or 'missing in k of n files', for `count` files having a column."""
         if self.files == 0:
             return "no documents"
         if count == self.files:
