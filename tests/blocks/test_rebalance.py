@@ -258,3 +258,10 @@ def test_documents_removed_after_the_filters_count_as_filter_survivors(tmp_path,
     assert detail["kept_by_filters"] == [60, 90, 100, 80, 40]
     assert detail["removal_rates"][4] == pytest.approx(80 / 120)
     assert detail["global_removal_rate"] == pytest.approx(150 / 520)
+
+
+def test_check_wants_rebalance_last(tmp_path):
+    loaded = loaded_config(tmp_path, [("lid", None), ("rebalance", None), ("quality", None)])
+    block = RebalanceBlock(RebalanceParams(), BuildContext(loaded, "rebalance", 1))
+    (problem,) = block.check()
+    assert "must be the last stage" in problem.message and "quality" in problem.message

@@ -46,9 +46,15 @@ class RebalanceBlock(Block):
         return problems
 
     def check(self) -> list[Problem]:
+        problems = []
+        later = self._stage_names()[self.ctx.stage_index + 1 :]
+        if later:
+            problems.append(Problem("", (
+                f"rebalance must be the last stage: the mix is made from the documents before it, so "
+                f"{', '.join(later)} would not change it; move rebalance to the end of `stages`")))
         if self.params.rehydration.mode == "removal_rate":
-            return self._removal_problems()
-        return []
+            problems += self._removal_problems()
+        return problems
 
     def _removed_dirs(self) -> tuple[list, list]:
         """Removed-document folders: of the removal stages, and of later stages (filter survivors)."""
