@@ -15,9 +15,11 @@ import pytest
 
 from curator.config import load_config
 from curator.config.schema import SlurmConfig
+from curator.executors import slurm as slurm_executor
 from curator.executors.slurm import (
     ACTIVE_STATES,
     SUBMISSIONS_FILE,
+    QueueEntry,
     check_overrides,
     job_shape,
     read_queue,
@@ -68,6 +70,31 @@ def test_override_changing_a_jobs_task_count_is_an_error():
     slurm = SlurmConfig.model_validate({"stages": {"extract": {"tasks": 8}, "dedup-cluster": {"tasks": 1}}})
     (problem,) = check_overrides(slurm, _jobs())
     assert problem.startswith("executor.slurm.stages.extract.tasks: job 01-extract-lid has 4 tasks")
+
+
+def test_state_maps_split_arrays_of_several_tasks_back_to_task_numbers(tmp_path, monkeypatch):
+    """Job 01-x: 8 tasks; 4 done before this submission; the other 6 submitted as two arrays
+    (max_array_size 2) of array tasks running 2 tasks each: 10_0 -> 0,1  10_1 -> 2,3  11_0 -> 5,6."""
+    logs = tmp_path / "logs"
+    (tmp_path / "run.json").write_text(json.dumps({"jobs": [{"name": "01-x", "tasks": 8}], "status": "submitted"}))
+    submission = {"jobs": {"01-x": {"ids": ["10", "11"], "tasks": 8, "submitted_tasks": 6, "max_array_size": 2,
+                                    "tasks_per_job": 2}}, "finalize": "12"}
+    (logs / "01-x" / "completions").mkdir(parents=True)
+    (logs / SUBMISSIONS_FILE).write_text(json.dumps([submission]))
+    (logs / "01-x" / "ranks_to_run.json").write_text(json.dumps([0, 1, 2, 3, 5, 6]))
+    for rank in (0, 4, 5):
+        (logs / "01-x" / "completions" / f"{rank:05d}").touch()
+    (logs / "01-x" / "slurm_logs").mkdir()
+    (logs / "01-x" / "slurm_logs" / "10_0.out").touch()  # started: task 1 ended without completing
+    queue = [QueueEntry("10", 1, "RUNNING", "None"), QueueEntry("11", 0, "PENDING", "Priority"),
+             QueueEntry("12", None, "PENDING", "DependencyNeverSatisfied")]
+    monkeypatch.setattr(slurm_executor, "read_queue", lambda ids: queue)
+
+    state = slurm_state(tmp_path)
+
+    # 7: never submitted, not done
+    assert state["01-x"] == {"done": 3, "running": 2, "pending": 1, "failed": 1, "not_run": 1}
+    assert state["finalize"] == {"done": 0, "running": 0, "pending": 0, "failed": 0, "not_run": 1}
 
 
 # --- the demo on Slurm ----------------------------------------------------------------------------
@@ -140,10 +167,12 @@ def local_run(tmp_path_factory) -> Path:
 @pytest.mark.slurm
 def test_demo_on_slurm_writes_the_same_documents_as_the_local_run(slurm_cluster, local_run, tmp_path):
     output = tmp_path / "slurm"
-    printed = curator(*demo(output, "--executor", "slurm"))
+    # 4 tasks with at most 3 per array: the document jobs are split in two arrays, all of which
+    # the next job must wait for
+    printed = curator(*demo(output, "--executor", "slurm", "--set", "executor.slurm.max_array_size=3"))
     (submission,) = submissions(output)
     for name, job in submission["jobs"].items():
-        assert job["ids"] and job["submitted_tasks"] == job["tasks"], name
+        assert len(job["ids"]) == (2 if job["tasks"] > 3 else 1) and job["submitted_tasks"] == job["tasks"], name
         assert f"job {','.join(job['ids'])}" in printed
     assert f"curator status {output}" in printed
     assert_same_run(output, local_run)

@@ -173,6 +173,8 @@ def _submit_array(job: Job, loaded: LoadedConfig, layout: RunLayout, activate: P
         venv_path=str(activate),
         sbatch_args=_sbatch_options(slurm, shape),
         max_array_size=slurm.max_array_size,
+        # the arrays of a split job only work around the index limit: all may run at once
+        max_array_launch_parallel=True,
         depends_job_id=":".join(after) or None,
         job_id_retriever=recorder,
         logging_dir=str(logs),
