@@ -127,6 +127,44 @@ def build_examples(pages: list[corpus.Page], recipe: dict) -> list:
     return examples
 
 
+def unseen_language_check(model: Path, recipe: dict, shared: Path, work: Path) -> dict[str, float]:
+    """ROC-AUC per language the model never saw: web sentences (../shared/data/lid-dev, Leipzig
+    corpora, evaluation only) vs UI strings of the same language, chunked like the training data."""
+    import csv
+
+    trained = {loc.split("_")[0] for loc in recipe["debian_manuals"].values()}
+    ui = recipe["ui_catalogues"]
+    roots = [extract_deb(deb, work / "root") for deb in fetch_debs(ui["packages"], work / "debs").values()]
+    lo, hi = recipe["chunk_tokens"]
+    out = {}
+    with (shared / "lid-dev" / "languages.tsv").open(encoding="utf-8") as f:
+        for row in csv.DictReader(f, delimiter="\t"):
+            locale = row["iso639_1"]
+            if locale in trained:
+                continue
+            mo_files = [
+                r / "usr/share/locale" / locale / "LC_MESSAGES" / f"{n}.mo"
+                for r in roots
+                for n in ui["catalogues"]
+            ]
+            mo_files = [m for m in mo_files if m.is_file()]
+            sentences = (
+                (shared / "lid-dev" / f"{row['iso639_3']}.txt").read_text(encoding="utf-8").splitlines()
+            )
+            if not mo_files:
+                continue
+            page = corpus.Page(row["iso639_3"], "unseen", positive=[s for s in sentences if s.strip()])
+            page.negative = [
+                s for p in corpus.ui_string_pages(mo_files, "unseen", recipe["seed"]) for s in p.negative
+            ]
+            examples = list(corpus.chunk_page(page, random.Random(recipe["seed"]), lo, hi))
+            if sum(e.positive for e in examples) < 5 or sum(not e.positive for e in examples) < 5:
+                continue
+            scores = score_examples(model, examples)
+            out[row["iso639_3"]] = round(held_out_metrics([e.positive for e in examples], scores).roc_auc, 4)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--recipe", type=Path, default=PROJECT_ROOT / "models" / "quality-web.recipe.yaml")
@@ -169,6 +207,15 @@ def main() -> None:
         }
         print(f"{source:34} {len(idx):5d} {mean:10.3f} {right / len(idx):12.3f}")
 
+    unseen = unseen_language_check(args.out, recipe, args.shared_data, args.work)
+    values = sorted(unseen.values())
+    if values:
+        print(
+            f"languages not in training ({len(values)}): ROC-AUC web sentences vs UI strings: "
+            f"median {values[len(values) // 2]:.3f}, min {values[0]:.3f} "
+            f"({min(unseen, key=unseen.get)}), share >= 0.9: {sum(v >= 0.9 for v in values) / len(values):.2f}"
+        )
+
     report = {
         "model": args.out.name,
         "bytes": args.out.stat().st_size,
@@ -179,6 +226,7 @@ def main() -> None:
         "recipe": args.recipe.name,
         "held_out": overall.as_dict(),
         "held_out_per_source": per_source,
+        "unseen_languages_roc_auc": unseen,
         "examples": {f"{s} {c}": n for (s, c), n in sorted(counts.items())},
         "sources": sources,
     }

@@ -6,7 +6,6 @@ probabilities live on different scales comparable.
 
 from __future__ import annotations
 
-import bisect
 import json
 import math
 import os
@@ -29,17 +28,21 @@ def bucket_edges(scores: Sequence[float], n_buckets: int = N_BUCKETS) -> list[fl
     return [float(x) for x in np.quantile(np.asarray(scores, dtype=float), qs, method="inverted_cdf")]
 
 
-def bucket_of(score: float, edges: Sequence[float]) -> int:
-    """0-based bucket: how many edges lie strictly below the score (ties go to the lower bucket).
-    With n distinct scores and n == n_buckets, the i-th smallest score gets bucket i-1."""
-    return bisect.bisect_left(edges, score)
+def bucket_of(score, edges: Sequence[float]):
+    """0-based bucket of a score (or an array of scores): the number of edges below it, plus half
+    of those equal to it. With n_buckets distinct scores, the i-th smallest gets bucket i-1; a score
+    tied with several edges (saturated probabilities: many docs at 1.0) gets the middle bucket of
+    the ones it spans rather than the lowest."""
+    below = np.searchsorted(edges, score, side="left")
+    at_or_below = np.searchsorted(edges, score, side="right")
+    return (below + at_or_below) // 2
 
 
 def ensemble_score(
     scores: Mapping[str, float], edges: Mapping[str, Sequence[float]], n_buckets: int = N_BUCKETS
 ) -> float:
     """max over classifiers of the score's bucket, scaled to [0, 1] (bucket / (n_buckets - 1))."""
-    best = max(bucket_of(scores[name], edges[name]) for name in scores)
+    best = max(int(bucket_of(scores[name], edges[name])) for name in scores)
     return best / (n_buckets - 1)
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from curator.errors import CuratorError
+from curator.quality.train import TrainSettings
 
 
 class _UserError(click.ClickException):
@@ -51,12 +52,18 @@ def quality_group():
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Split and training seed.")
 @click.option("--epoch", type=click.IntRange(1), default=10, show_default=True)
-def train(positives, negatives, out, text_column, valid_fraction, seed, epoch):
+@click.option(
+    "--cutoff",
+    type=click.IntRange(100),
+    default=TrainSettings.cutoff,
+    show_default=True,
+    help="Quantisation keeps at most this many words and n-grams (model size and training time).",
+)
+def train(positives, negatives, out, text_column, valid_fraction, seed, epoch, cutoff):
     """Train a classifier (positive = __label__hq), quantise it, and print held-out precision,
     recall, F1 and ROC-AUC. Use it in a config as `quality: {classifiers: {<name>: <out>}}`."""
     from curator.quality.train import (
         Example,
-        TrainSettings,
         held_out_metrics,
         read_texts,
         score_examples,
@@ -76,7 +83,7 @@ def train(positives, negatives, out, text_column, valid_fraction, seed, epoch):
             f"documents: {len(examples)} ({len(train_set)} train: {n_pos} positive, "
             f"{len(train_set) - n_pos} negative; {len(valid_set)} held out)"
         )
-        train_classifier(train_set, out, TrainSettings(epoch=epoch, seed=seed))
+        train_classifier(train_set, out, TrainSettings(epoch=epoch, seed=seed, cutoff=cutoff))
     except CuratorError as e:
         raise _UserError(str(e)) from None
     click.echo(f"model: {out} ({out.stat().st_size / 1e6:.2f} MB)")

@@ -19,6 +19,7 @@ from curator.quality.buckets import (
     BucketTable,
     LanguageBuckets,
     bucket_edges,
+    bucket_of,
     top_fraction_cutoff,
 )
 from curator.quality.thresholds import QualityThresholds
@@ -39,9 +40,7 @@ def language_buckets(
     n_docs = len(next(iter(scores.values()))) if scores else 0
     cutoff = None
     if fraction is not None and n_docs:
-        best = np.max(
-            [np.searchsorted(edges[name], values, side="left") for name, values in scores.items()], axis=0
-        )
+        best = np.max([bucket_of(values, edges[name]) for name, values in scores.items()], axis=0)
         cutoff = top_fraction_cutoff((best / (n_buckets - 1)).tolist(), fraction)
     return LanguageBuckets(docs=n_docs, edges=edges, keep_min_score=cutoff)
 

@@ -41,8 +41,9 @@ class TrainSettings:
     word_ngrams: int = 2
     min_count: int = 2
     bucket: int = 500_000
-    cutoff: int = 100_000  # quantisation keeps this many words + n-grams
+    cutoff: int = 100_000  # quantisation keeps at most this many words + n-grams
     seed: int = 0
+    quantize: bool = True  # False: a larger model, trained faster (tests)
 
 
 @dataclass
@@ -114,7 +115,10 @@ def _balanced(examples: Sequence[Example], seed: int) -> list[Example]:
 
 
 def train_classifier(examples: Sequence[Example], out: Path, settings: TrainSettings | None = None) -> Path:
-    """Train on `examples` (classes balanced by repetition), quantise, save to `out` (.ftz)."""
+    """Train on `examples` (classes balanced by repetition), quantise, save to `out` (.ftz).
+
+    Quantisation (product quantisation of the kept rows) costs time in proportion to the rows it
+    keeps: `cutoff`, or fewer when the data has fewer distinct words and word n-grams."""
     import fasttext
 
     settings = settings or TrainSettings()
@@ -124,11 +128,15 @@ def train_classifier(examples: Sequence[Example], out: Path, settings: TrainSett
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         train_file = Path(tmp) / "train.txt"
+        features: set[int] = set()  # distinct words and word n-grams: quantising more rows is waste
         with train_file.open("w", encoding="utf-8") as f:
             for ex in _balanced(examples, settings.seed):
                 line = prepare_text(ex.text)
                 if line:
                     f.write(f"{POSITIVE_LABEL if ex.positive else NEGATIVE_LABEL} {line}\n")
+                    words = line.split()
+                    for n in range(1, settings.word_ngrams + 1):
+                        features.update(hash(tuple(words[i : i + n])) for i in range(len(words) - n + 1))
         model = fasttext.train_supervised(
             input=str(train_file),
             epoch=settings.epoch,
@@ -141,9 +149,11 @@ def train_classifier(examples: Sequence[Example], out: Path, settings: TrainSett
             thread=1,  # one thread: the same data and seed give the same model
             verbose=0,
         )
-        model.quantize(
-            input=str(train_file), qnorm=True, retrain=True, cutoff=settings.cutoff, thread=1, verbose=0
-        )
+        if settings.quantize:
+            cutoff = min(settings.cutoff, len(features))
+            model.quantize(
+                input=str(train_file), qnorm=True, retrain=True, cutoff=cutoff, thread=1, verbose=0
+            )
         tmp_out = out.with_name(f".{out.name}.tmp")
         model.save_model(str(tmp_out))
         tmp_out.replace(out)
