@@ -11,7 +11,7 @@ get the whole text, as in datatrove.
 from __future__ import annotations
 
 from bisect import bisect_right
-from itertools import accumulate
+from itertools import accumulate, chain
 
 import numpy as np
 import xxhash
@@ -24,6 +24,7 @@ from datatrove.utils.word_tokenizers import (
 )
 
 _EMPTY = np.empty(0, dtype=np.uint64)
+_CHUNK_CACHES: dict[tuple, dict[str, tuple[str, ...]]] = {}  # tokens of each whitespace chunk
 
 
 def chunk_local_spacy(tokenizer: WordTokenizer):
@@ -62,7 +63,9 @@ class Shingler:
         self.max_cached_chunks = max_cached_chunks
         # chunk-wise needs whitespace-normalising text normalisation, as datatrove's default
         self._nlp = chunk_local_spacy(self.tokenizer) if norm_config.norm_whitespace else None
-        self._chunks: dict[str, tuple[str, ...]] = {}
+        # per process, so the tasks a worker runs one after another share what earlier ones learned
+        cache_key = (type(self.tokenizer).__name__, getattr(self.tokenizer, "language", None), repr(norm_config))
+        self._chunks = _CHUNK_CACHES.setdefault(cache_key, {})
 
     def _fill(self, chunks: list[str]) -> None:
         """Tokenize chunks not yet cached, all in one tokenizer call (token offsets map tokens to chunks)."""
@@ -85,17 +88,13 @@ class Shingler:
             return self.tokenizer.word_tokenize(simplify_text(text, self.norm_config))
         chunks = text.split()
         cache = self._chunks
-        unique = dict.fromkeys(chunks)
-        missing = [c for c in unique if c not in cache]
+        missing = set(chunks).difference(cache)  # iterates the chunks, not the cache
         if missing:
             if len(cache) + len(missing) > self.max_cached_chunks:
                 cache.clear()  # bounded memory; a fresh cache refills with the frequent chunks
-                missing = list(unique)
-            self._fill(missing)
-        out: list[str] = []
-        for chunk in chunks:
-            out.extend(cache[chunk])
-        return out
+                missing = set(chunks)
+            self._fill(sorted(missing))
+        return list(chain.from_iterable(map(cache.__getitem__, chunks)))
 
     def hashes(self, text: str) -> np.ndarray:
         """xxhash64 of every " "-joined word n-gram (may repeat; empty if fewer than n words)."""
@@ -104,7 +103,5 @@ class Shingler:
         count = len(tokens) - n + 1
         if count <= 0:
             return _EMPTY
-        digest = xxhash.xxh64_intdigest
-        return np.fromiter(
-            (digest(" ".join(tokens[i : i + n])) for i in range(count)), dtype=np.uint64, count=count
-        )
+        shifted = [tokens[i:] for i in range(n)]  # zip(*shifted) yields the n-grams, at C speed
+        return np.fromiter(map(xxhash.xxh64_intdigest, map(" ".join, zip(*shifted))), dtype=np.uint64, count=count)

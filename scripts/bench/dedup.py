@@ -1,0 +1,453 @@
+"""Dedup speed vs datatrove 0.10.1 (and datasketch), all measured in this run on the same input.
+
+Documents: 200 words each, drawn from the word frequencies of real articles
+(../shared/data/html-gold/scrapinghub), 10% of them near-duplicates of another (3 words edited).
+
+1. signatures: curator's DedupSignatures step vs datatrove's MinhashDedupSignature step (both whole
+   steps, one process, writing their files) and vs datasketch's per-document MinHash.update loop over
+   the same shingles (datatrove's normalisation and tokenizer). Signatures are checked bit-identical
+   to datatrove's, so the Jaccard estimates are the same.
+2. whole stage: curator's 4 phases vs datatrove's 4 MinHash stages, LocalPipelineExecutor with the
+   same tasks and workers, Parquet in and out; the duplicate clusters and removed counts are compared.
+3. clustering: DedupClusters vs datatrove's MinhashDedupCluster (union-find) on synthetic bucket
+   matches, each in its own process (peak RSS); the clusters are compared.
+
+    .venv/bin/python scripts/bench/dedup.py                 # ~5k docs, 10M matches (a few minutes)
+    .venv/bin/python scripts/bench/dedup.py --docs 100000   # the issue's 100k-document size
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTICLES = ROOT.parent / "shared" / "data" / "html-gold" / "scrapinghub" / "ground-truth.json"
+LANGUAGE = "eng_Latn"
+
+
+# ---------------------------------------------------------------- input
+def make_documents(n_docs: int, words: int = 200, dup_fraction: float = 0.1, seed: int = 0):
+    from datatrove.data import Document
+
+    vocabulary = [w for v in json.loads(ARTICLES.read_text()).values() for w in v["articleBody"].split()]
+    rng = random.Random(seed)
+    n_unique = int(n_docs * (1 - dup_fraction))
+    texts = [" ".join(rng.choices(vocabulary, k=words)) for _ in range(n_unique)]
+    for _ in range(n_docs - n_unique):
+        copy = texts[rng.randrange(n_unique)].split()
+        for i in rng.sample(range(words), 3):
+            copy[i] = rng.choice(vocabulary)
+        texts.append(" ".join(copy))
+    rng.shuffle(texts)
+    return [Document(text=t, id=f"doc-{i}", metadata={"language": LANGUAGE}) for i, t in enumerate(texts)]
+
+
+def write_parquet(docs, folder: Path, tasks: int) -> None:
+    from curator.steps.parquet_writer import ParquetDocWriter
+
+    for rank in range(tasks):
+        with ParquetDocWriter(folder) as writer:
+            for doc in docs[rank::tasks]:
+                writer.write(doc, rank)
+
+
+def timed(fn):
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+# ---------------------------------------------------------------- 1. signatures
+def bench_signatures(docs, work: Path) -> dict:
+    import xxhash
+    from datasketch import MinHash
+    from datatrove.pipeline.dedup.minhash import MinhashConfig, MinhashDedupSignature
+
+    from curator.dedup.sign import DedupSignatures
+    from curator.dedup.signatures import MinhashScheme
+
+    scheme = MinhashScheme()
+    reference = MinhashDedupSignature(str(work / "dt-sigs"), config=MinhashConfig(), language=LANGUAGE)
+    ours = DedupSignatures(str(work / "our-sigs"), scheme, exact=False)
+    reference.get_shingles("warm up the tokenizer")
+
+    t_ours, _ = timed(lambda: sum(1 for _ in ours.run(iter(docs), rank=0)))
+    t_datatrove, _ = timed(lambda: list(reference.run(iter(docs), rank=0) or []))
+
+    a, b = scheme.permutations
+    tokens = [reference.word_tokenizer.word_tokenize(_simplify(d.text)) for d in docs[:1]]  # warm
+
+    def datasketch_loop():
+        total_update = 0.0
+        for doc in docs:
+            tokens = reference.word_tokenizer.word_tokenize(_simplify(doc.text))
+            start = time.perf_counter()
+            m = MinHash(
+                scheme="legacy",
+                hashfunc=xxhash.xxh64_intdigest,
+                permutations=(a, b),
+                hashvalues=np.full(scheme.num_hashes, np.iinfo(np.uint64).max, dtype=np.uint64),
+            )
+            for i in range(len(tokens) - 4):
+                m.update(" ".join(tokens[i : i + 5]))
+            total_update += time.perf_counter() - start
+        return total_update
+
+    t_datasketch, t_update_only = timed(datasketch_loop)
+
+    # bit-identical signatures: the datatrove bucket files hold the same band values as ours
+    from curator.dedup.shingles import Shingler
+    from curator.dedup.signatures import signatures
+
+    sample = docs[:300]
+    shingler = Shingler(LANGUAGE)
+    mine = signatures([shingler.hashes(d.text) for d in sample], scheme)
+    theirs = np.array([np.ravel(reference.get_signature(reference.get_shingles(d.text))) for d in sample])
+    del tokens
+    return {
+        "docs": len(docs),
+        "curator_s": t_ours,
+        "datatrove_s": t_datatrove,
+        "datasketch_s": t_datasketch,
+        "datasketch_update_loop_only_s": t_update_only,
+        "identical_signatures": bool((mine == theirs).all()),
+    }
+
+
+def _simplify(text: str) -> str:
+    from datatrove.utils.text import simplify_text
+
+    return simplify_text(text)
+
+
+# ---------------------------------------------------------------- 2. whole stage
+def run_datatrove_stage(input_dir: Path, work: Path, tasks: int, workers: int) -> set:
+    from datatrove.executor import LocalPipelineExecutor
+    from datatrove.pipeline.dedup.minhash import (
+        MinhashConfig,
+        MinhashDedupBuckets,
+        MinhashDedupCluster,
+        MinhashDedupFilter,
+        MinhashDedupSignature,
+    )
+
+    from curator.steps.parquet_writer import ParquetDocWriter
+    from curator.steps.stage_reader import StageOutputReader
+
+    config = MinhashConfig()
+    sigs, buckets, clusters = work / "sigs", work / "buckets", work / "clusters"
+
+    def run(pipeline, n_tasks, name):
+        LocalPipelineExecutor(
+            pipeline,
+            tasks=n_tasks,
+            workers=min(workers, n_tasks),
+            start_method="fork",
+            logging_dir=str(work / "logs" / name),
+        ).run()
+
+    run(
+        [StageOutputReader(input_dir), MinhashDedupSignature(str(sigs), config=config, language=LANGUAGE)],
+        tasks,
+        "1",
+    )
+    run([MinhashDedupBuckets(str(sigs), str(buckets), config=config)], config.num_buckets, "2")
+    run([MinhashDedupCluster(str(buckets), str(clusters), config=config, save_cluster_id=True)], 1, "3")
+    run(
+        [
+            StageOutputReader(input_dir),
+            MinhashDedupFilter(
+                str(clusters), load_cluster_ids=True, exclusion_writer=ParquetDocWriter(work / "removed")
+            ),
+            ParquetDocWriter(work / "out"),
+        ],
+        tasks,
+        "4",
+    )
+    return _partition(work / "removed", work / "out", "minhash_cluster_id")
+
+
+def run_curator_stage(input_dir: Path, work: Path, tasks: int, workers: int) -> set:
+    from datatrove.executor import LocalPipelineExecutor
+
+    from curator.dedup.buckets import DedupBuckets
+    from curator.dedup.clusters import DedupClusters
+    from curator.dedup.files import band_names
+    from curator.dedup.filter import DedupFilter
+    from curator.dedup.sign import DedupSignatures
+    from curator.dedup.signatures import MinhashScheme
+    from curator.steps.parquet_writer import ParquetDocWriter
+    from curator.steps.stage_reader import StageOutputReader
+
+    scheme, side = MinhashScheme(), str(work / "side")
+    bands = band_names(scheme.bands, exact=True, minhash=True)
+
+    def run(pipeline, n_tasks, name):
+        LocalPipelineExecutor(
+            pipeline,
+            tasks=n_tasks,
+            workers=min(workers, n_tasks),
+            start_method="fork",
+            logging_dir=str(work / "logs" / name),
+        ).run()
+
+    run(
+        [StageOutputReader(input_dir), DedupSignatures(side, scheme), ParquetDocWriter(work / "keyed")],
+        tasks,
+        "1",
+    )
+    run([DedupBuckets(side, bands)], len(bands), "2")
+    run([DedupClusters(side)], 1, "3")
+    run(
+        [
+            StageOutputReader(work / "keyed"),
+            DedupFilter(side, ParquetDocWriter(work / "removed")),
+            ParquetDocWriter(work / "out"),
+        ],
+        tasks,
+        "4",
+    )
+    return _partition(work / "removed", work / "out", None)
+
+
+def _partition(removed_dir: Path, kept_dir: Path, cluster_column: str | None) -> tuple[frozenset, int]:
+    """The duplicate clusters (sets of ids, size >= 2) and the number of removed documents."""
+    import pyarrow.dataset as ds
+
+    removed = ds.dataset(removed_dir, format="parquet").to_table().to_pylist() if removed_dir.exists() else []
+    kept = ds.dataset(kept_dir, format="parquet").to_table().to_pylist()
+    groups: dict = {}
+    if cluster_column:
+        for row in removed + kept:
+            if row[cluster_column] != -1:
+                groups.setdefault(row[cluster_column], set()).add(row["id"])
+    else:
+        for row in removed:
+            groups.setdefault(row["duplicate_of"], {row["duplicate_of"]}).add(row["id"])
+    return frozenset(frozenset(g) for g in groups.values()), len(removed)
+
+
+def bench_stage(docs, work: Path, tasks: int, workers: int) -> dict:
+    input_dir = work / "input"
+    write_parquet(docs, input_dir, tasks)
+    t_datatrove, (dt_clusters, dt_removed) = timed(
+        lambda: run_datatrove_stage(input_dir, work / "dt", tasks, workers)
+    )
+    t_ours, (our_clusters, our_removed) = timed(
+        lambda: run_curator_stage(input_dir, work / "ours", tasks, workers)
+    )
+    return {
+        "docs": len(docs),
+        "tasks": tasks,
+        "workers": workers,
+        "curator_s": t_ours,
+        "datatrove_s": t_datatrove,
+        "removed_curator": our_removed,
+        "removed_datatrove": dt_removed,
+        "clusters": len(our_clusters),
+        "identical_clusters": our_clusters == dt_clusters,
+    }
+
+
+# ---------------------------------------------------------------- 3. clustering
+def make_matches(work: Path, n_matches: int, ranks: int = 64, seed: int = 0) -> int:
+    """Synthetic bucket matches: clusters of 2..~50 documents (Zipf), each pair matched in ~3 bands.
+    Written both as datatrove .dups files (14 buckets) and as curator match/ids files."""
+    import pyarrow as pa
+
+    from curator.dedup.files import MATCH_DTYPE, DedupFiles, save_array, save_table
+
+    rng = np.random.default_rng(seed)
+    per_cluster_matches = 3  # bands a near-duplicate pair shares, on average
+    sizes = []
+    total = 0
+    while total < n_matches:
+        size = int(min(rng.zipf(1.8) + 1, 50))
+        sizes.append(size)
+        total += (size - 1) * per_cluster_matches
+    n_docs = int(sum(sizes))
+    docs = rng.permutation(n_docs)  # cluster members scattered over tasks and positions
+    per_rank = -(-n_docs // ranks)
+    rank_of, pos_of = docs // per_rank, docs % per_rank
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    sizes_arr = np.array(sizes)
+    members = np.repeat(np.arange(len(sizes)), sizes_arr - 1)  # one tree edge per non-first member
+    child = np.concatenate([np.arange(s + 1, s + n) for s, n in zip(starts, sizes_arr, strict=True)])
+    parent = starts[members] + (rng.random(len(child)) * (child - starts[members])).astype(np.int64)
+    a = np.tile(parent, per_cluster_matches)
+    b = np.tile(child, per_cluster_matches)
+    band = rng.integers(0, 14, len(a))
+
+    files = DedupFiles(work / "side")
+    for k in range(14):
+        sel = band == k
+        m = np.empty(int(sel.sum()), MATCH_DTYPE)
+        m["a"] = (rank_of[a[sel]].astype(np.uint64) << np.uint64(32)) + pos_of[a[sel]].astype(np.uint64)
+        m["b"] = (rank_of[b[sel]].astype(np.uint64) << np.uint64(32)) + pos_of[b[sel]].astype(np.uint64)
+        save_array(files.matches(f"band_{k:03d}", 0), m)
+        dups = np.stack([rank_of[a[sel]], pos_of[a[sel]], rank_of[b[sel]], pos_of[b[sel]]], axis=1).astype(
+            "<u4"
+        )
+        (work / "dups").mkdir(exist_ok=True)
+        (work / "dups" / f"{k:05d}_00.dups").write_bytes(dups.tobytes())
+    for r in range(ranks):
+        n = int(min(per_rank, n_docs - r * per_rank))
+        save_table(
+            files.documents(r), pa.table({"id": pa.array([f"{r}/{p}" for p in range(n)], pa.string())})
+        )
+    return n_docs
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM: unlike ru_maxrss, not inherited from the parent)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cluster_child(kind: str, work: Path) -> None:
+    """Runs in its own process; prints seconds and peak RSS (imports done before the clock starts)."""
+    from datatrove.pipeline.dedup.minhash import MinhashDedupCluster
+
+    from curator.dedup.clusters import DedupClusters
+
+    if kind == "datatrove":
+        step = MinhashDedupCluster(str(work / "dups"), str(work / "dt-out"), save_cluster_id=True)
+    else:
+        step = DedupClusters(str(work / "side"))
+    start = time.perf_counter()
+    for _ in step.run(None, 0, 1) or []:
+        pass
+    print(json.dumps({"s": time.perf_counter() - start, "peak_mb": peak_rss_mb()}))
+
+
+def cluster_labels(kind: str, work: Path, n_docs_per_rank: dict) -> dict:
+    """(rank, pos) -> the smallest (rank, pos) of its cluster, for documents in clusters."""
+    import pyarrow.parquet as pq
+
+    groups: dict = {}
+    if kind == "datatrove":
+        for path in sorted((work / "dt-out").glob("*.clusters")):
+            rank = int(path.stem)
+            pairs = np.frombuffer(path.read_bytes(), dtype="<u4").reshape(-1, 2)
+            for pos, cid in pairs.tolist():
+                groups.setdefault(cid, []).append((rank, pos))
+    else:
+        for path in sorted((work / "side" / "decisions").glob("*.parquet")):
+            rank = int(path.stem)
+            t = pq.read_table(path).to_pydict()
+            for pos, dup in zip(t["position"], t["duplicate_of"], strict=True):
+                key = dup or f"{rank}/{pos}"
+                groups.setdefault(key, []).append((rank, pos))
+    out = {}
+    for members in groups.values():
+        smallest = min(members)
+        for m in members:
+            out[m] = smallest
+    return out
+
+
+def bench_clustering(work: Path, n_matches: int) -> dict:
+    n_docs = make_matches(work, n_matches)
+    results = {}
+    for kind in ("curator", "datatrove"):
+        proc = subprocess.run(
+            [sys.executable, __file__, "--cluster-child", kind, str(work)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        results[kind] = json.loads(proc.stdout.strip().splitlines()[-1])
+    same = cluster_labels("curator", work, {}) == cluster_labels("datatrove", work, {})
+    return {
+        "matches": n_matches,
+        "docs_in_clusters": n_docs,
+        "curator": results["curator"],
+        "datatrove": results["datatrove"],
+        "identical_clusters": same,
+    }
+
+
+# ---------------------------------------------------------------- main
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--docs", type=int, default=5000, help="documents for signatures and whole stage")
+    parser.add_argument("--matches", type=int, default=10_000_000, help="synthetic bucket matches to cluster")
+    parser.add_argument("--tasks", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--skip", nargs="*", default=[], choices=["signatures", "stage", "clustering"])
+    parser.add_argument("--cluster-child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.cluster_child:
+        cluster_child(args.cluster_child[0], Path(args.cluster_child[1]))
+        return
+    from datatrove.utils.logging import logger
+
+    logger.remove()  # the executors' per-task logs would drown the figures
+    work = Path(tempfile.mkdtemp(prefix="curator-dedup-bench-"))
+    try:
+        report, lines = {}, []
+        out = lines.append  # figures are printed at the end, after the executors' logs
+
+        docs = make_documents(args.docs) if {"signatures", "stage"} - set(args.skip) else []
+        if "signatures" not in args.skip:
+            s = report["signatures"] = bench_signatures(docs, work / "sig")
+            out(f"signatures, {s['docs']} docs x 200 words, 14x8, one process:")
+            out(f"  curator    {s['curator_s']:8.2f} s  {s['docs'] / s['curator_s']:9.0f} docs/s")
+            out(
+                f"  datatrove  {s['datatrove_s']:8.2f} s  {s['docs'] / s['datatrove_s']:9.0f} docs/s"
+                f"   -> curator is {s['datatrove_s'] / s['curator_s']:.1f}x faster"
+            )
+            out(
+                f"  datasketch {s['datasketch_s']:8.2f} s  {s['docs'] / s['datasketch_s']:9.0f} docs/s"
+                f"   -> curator is {s['datasketch_s'] / s['curator_s']:.1f}x faster"
+                f" (update loop alone {s['datasketch_update_loop_only_s']:.2f} s:"
+                f" {s['datasketch_update_loop_only_s'] / s['curator_s']:.1f}x)"
+            )
+            out(f"  signatures bit-identical to datatrove's: {s['identical_signatures']}")
+        if "stage" not in args.skip:
+            s = report["stage"] = bench_stage(docs, work / "stage", args.tasks, args.workers)
+            out(f"whole stage (4 phases), {s['docs']} docs, tasks={s['tasks']} workers={s['workers']}:")
+            out(f"  curator    {s['curator_s']:8.2f} s   removed {s['removed_curator']}")
+            out(
+                f"  datatrove  {s['datatrove_s']:8.2f} s   removed {s['removed_datatrove']}"
+                f"   -> curator is {s['datatrove_s'] / s['curator_s']:.1f}x faster"
+            )
+            out(f"  same duplicate clusters ({s['clusters']}): {s['identical_clusters']}")
+        if "clustering" not in args.skip:
+            s = report["clustering"] = bench_clustering(work / "cluster", args.matches)
+            c, d = s["curator"], s["datatrove"]
+            per_m = s["docs_in_clusters"] / 1e6
+            out(
+                f"clustering, {s['matches']:,} bucket matches, {s['docs_in_clusters']:,} documents in clusters:"
+            )
+            out(
+                f"  curator    {c['s']:8.2f} s  peak {c['peak_mb']:7.0f} MB ({c['peak_mb'] / per_m:.0f} MB per M docs)"
+            )
+            out(
+                f"  datatrove  {d['s']:8.2f} s  peak {d['peak_mb']:7.0f} MB ({d['peak_mb'] / per_m:.0f} MB per M docs)"
+                f"   -> curator is {d['s'] / c['s']:.1f}x faster, {d['peak_mb'] / c['peak_mb']:.1f}x less memory"
+            )
+            out(f"  identical clusters: {s['identical_clusters']}")
+        print("\n".join(lines))
+        print(json.dumps(report, default=str))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
