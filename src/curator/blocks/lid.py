@@ -23,6 +23,10 @@ class LidParams(BlockParams):
         None, description="keep only these languages (deu_Latn, or deu for any script); others: lid:not_allowed"
     )
     profiles: str | None = Field(None, description="lang_profiles directory (default: the bundled one)")
+    main_share: float = Field(
+        0.5, gt=0, le=1,
+        description="LID reads the longest lines holding this share of the text (drops short boilerplate lines); 1: all",
+    )
     write_removed: bool = Field(True, description="write removed documents to OUTPUT/removed/<stage>/")
 
     @field_validator("languages")
@@ -74,5 +78,5 @@ class LidBlock(Block):
 
         p = self.params
         writer = self.ctx.removed_writer() if p.write_removed else None
-        step = LanguageIdFilter(p.engine, self._model_path(), p.languages, self._profiles_dir(), writer)
+        step = LanguageIdFilter(p.engine, self._model_path(), p.languages, self._profiles_dir(), p.main_share, writer)
         return [DocPhase([step])]

