@@ -1,0 +1,135 @@
+"""Words of a document with datatrove's tokenizer for its language, computed once and fast.
+
+datatrove's heuristic filters split a document into words with `load_word_tokenizer(language)`.
+For spaCy's rule-based tokenizer that costs most of the filters' time, because datatrove runs the
+whole blank pipeline (with a sentencizer) inside a `memory_zone` that throws spaCy's own cache
+away after every document. spaCy tokenizes each whitespace-separated chunk on its own, so the
+words of a document are the concatenation of the words of its chunks: `WordSplitter` caches
+chunk -> words across documents and asks spaCy only for unseen chunks. Special cases that
+contain whitespace (e.g. Spanish "EE. UU.") are the one thing that crosses chunks: a document
+containing one goes through datatrove's own tokenization. Other tokenizers (Thai, Chinese,
+Japanese, Indic...) are called as datatrove calls them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import cache
+
+from datatrove.utils.word_tokenizers import (
+    SpaCyTokenizer,
+    WhitespaceTokenizer,
+    WordTokenizer,
+    load_word_tokenizer,
+)
+
+logger = logging.getLogger(__name__)
+
+# ISO 15924 scripts that datatrove's tokenizer table names by their umbrella script.
+SCRIPT_ALIASES = {"Hans": "Hani", "Hant": "Hani", "Kore": "Hang"}
+MAX_CACHED_CHUNKS = 200_000  # per tokenizer; cleared when full (bounded memory, Zipf keeps hits high)
+
+
+@cache
+def word_tokenizer(key: str) -> WordTokenizer:
+    """datatrove's tokenizer for `key` (e.g. deu_Latn), else for its alias or its ISO 639-3 code,
+    else datatrove's multilingual fallback (spaCy "xx", which splits on whitespace and punctuation).
+
+    A fallback is logged once per key: give the language's profile a `tokenizer:` to fix it."""
+    code, _, script = key.partition("_")
+    candidates = [key]
+    if script in SCRIPT_ALIASES:
+        candidates.append(f"{code}_{SCRIPT_ALIASES[script]}")
+    candidates.append(code)
+    problems = []
+    for candidate in candidates:
+        try:
+            return load_word_tokenizer(candidate)
+        except (ValueError, ImportError) as e:  # unknown language / tokenizer package not installed
+            problems.append(f"{candidate}: {e}")
+    logger.warning("no usable word tokenizer for '%s' (%s); using the multilingual one", key, "; ".join(problems))
+    return WhitespaceTokenizer()
+
+
+def tokenizer_problem(key: str) -> str | None:
+    """Why `key` has no tokenizer of its own (for `validate`), or None."""
+    try:
+        load_word_tokenizer(key)
+    except (ValueError, ImportError) as e:
+        return str(e)
+    return None
+
+
+class WordSplitter:
+    """`words(text)` == datatrove's `split_into_words(text, key)`, with a chunk cache for spaCy."""
+
+    def __init__(self, key: str):
+        self.key = key
+        self.tokenizer = word_tokenizer(key)
+        self._nlp = None
+        self._cache: dict[str, tuple[str, ...]] | None = None
+        self._whitespace_specials: re.Pattern | None = None
+
+    def _setup_cache(self) -> None:
+        from spacy.tokenizer import Tokenizer
+
+        self._cache = {}
+        tok = self.tokenizer
+        spacy_tok = tok._spacy_xx if isinstance(tok, WhitespaceTokenizer) else tok
+        if type(spacy_tok) is not SpaCyTokenizer or spacy_tok.config is not None:
+            return  # zh, ja, vi: segmenters that see the whole text
+        # A private copy of the pipeline: lexical attributes (shape, like_url...) do not change
+        # where tokens split, and computing them for every new string is most of spaCy's time.
+        nlp = SpaCyTokenizer(spacy_tok.language).tokenizer
+        if type(nlp.tokenizer) is not Tokenizer:
+            return
+        nlp.vocab.lex_attr_getters = {}
+        specials = [k for k in nlp.tokenizer.rules if not k.isspace() and any(c.isspace() for c in k)]
+        if specials:
+            self._whitespace_specials = re.compile("|".join(map(re.escape, specials)))
+        self._nlp = nlp
+
+    def words(self, text: str) -> list[str]:
+        if self._cache is None:
+            self._setup_cache()
+        if self._nlp is None or (self._whitespace_specials and self._whitespace_specials.search(text)):
+            return self.tokenizer.word_tokenize(text)
+        cache = self._cache
+        chunks = text.split()  # str.isspace runs, exactly spaCy's chunking
+        unseen = set(chunks).difference(cache)
+        if unseen:
+            if len(cache) + len(unseen) > MAX_CACHED_CHUNKS:
+                cache.clear()
+                unseen = set(chunks)
+            try:
+                self._tokenize_chunks(list(unseen))
+            except Exception:  # e.g. spaCy's "IS_ALPHA" bug: datatrove's own path has the workaround
+                return self.tokenizer.word_tokenize(text)
+        words: list[str] = []
+        extend = words.extend
+        for chunk in chunks:
+            extend(cache[chunk])
+        return words
+
+    def _tokenize_chunks(self, chunks: list[str]) -> None:
+        """Tokenize new chunks in one spaCy call (" "-joined) and cache each chunk's tokens."""
+        nlp, cache = self._nlp, self._cache
+        joined = " ".join(chunks)
+        with nlp.memory_zone():
+            if self._whitespace_specials and self._whitespace_specials.search(joined):
+                for chunk in chunks:  # a special case could span two joined chunks: one by one
+                    cache[chunk] = tuple(t.text for t in nlp.tokenizer(chunk))
+                return
+            ends, offset = [], 0
+            for chunk in chunks:
+                offset += len(chunk)
+                ends.append(offset)
+                offset += 1
+            k, current = 0, []
+            for token in nlp.tokenizer(joined):
+                while token.idx >= ends[k]:
+                    cache[chunks[k]] = tuple(current)
+                    k, current = k + 1, []
+                current.append(token.text)
+            cache[chunks[k]] = tuple(current)
