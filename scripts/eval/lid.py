@@ -22,106 +22,16 @@ macrolanguage (data: src/curator/lid/data/macrolanguages.tsv; msa ~ zsm/ind, hbs
 from __future__ import annotations
 
 import argparse
-import html
-import random
-import re
 import sys
 import time
-from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
 
 from curator.extract.engines import ENGINES as EXTRACTORS  # noqa: E402
-from curator.lid.engines import ENGINES, FastTextEngine, lid_input, make_engine, normalize_text  # noqa: E402
-from curator.lid.labels import same_language  # noqa: E402
-from curator.steps.readers import WarcDocReader  # noqa: E402
-
-BOILERPLATE = (
-    '<html><head><meta charset="utf-8"><title>{title}</title></head><body>'
-    '<header><nav><a href="/">Home</a> | <a href="/news">News</a> | <a href="/about">About us</a> | '
-    '<a href="/contact">Contact</a> | <a href="/login">Sign in</a></nav></header><main><article>{body}</article></main>'
-    "<footer><p>Copyright 2024 Example Media Group. All rights reserved.</p><p><a href='/privacy'>Privacy policy"
-    "</a> | <a href='/terms'>Terms of use</a> | Subscribe to our newsletter</p></footer></body></html>"
-)
-
-
-def read_truth(path: Path) -> dict[str, str]:
-    lines = path.read_text(encoding="utf-8").splitlines()[1:]
-    return {url: code for url, code, _script in (line.split("\t") for line in lines if line)}
-
-
-def all_text(html_text: str) -> str:
-    """Every text node of the page: what 'raw LID over the whole page' sees."""
-    from resiliparse.extract.html2text import extract_plain_text
-
-    return extract_plain_text(html_text, main_content=False)
-
-
-ARTICLE_BOILERPLATE = (
-    ["Posted by admin on May 1, 2024 in News"],
-    ["Share this article: Facebook Twitter Email", "Tags: society, news, world",
-     "Leave a comment. Your email address will not be published."],
-)
-
-
-def short_pages(data: Path, codes: list[str], extract, per_language: int = 3) -> list[tuple[str, str, str]]:
-    """Pages whose article is 2 sentences between English lines that extraction keeps."""
-    pages = []
-    for code in codes:
-        lines = (data / f"{code}.txt").read_text(encoding="utf-8").splitlines()
-        for n in range(per_language):
-            start = len(lines) - 2 * (per_language - n)  # the files' last lines: not in lingua-pages
-            chunk = lines[start : start + 2]
-            paragraphs = ARTICLE_BOILERPLATE[0] + chunk + list(ARTICLE_BOILERPLATE[1])
-            body = "\n".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
-            doc = BOILERPLATE.format(title=html.escape(" ".join(chunk[0].split()[:8])), body=body)
-            pages.append((code, extract(doc), all_text(doc)))
-    return pages
-
-
-def lingua_pages(data: Path, extract) -> list[tuple[str, str, str]]:
-    """(truth code, extracted text, raw text) per page of lingua-pages.warc.gz."""
-    truth = read_truth(data / "lingua-pages.truth.tsv")
-    pages = []
-    for doc in WarcDocReader([str(data / "lingua-pages.warc.gz")]).run():
-        pages.append((truth[doc.metadata["url"]], extract(doc.text), all_text(doc.text)))
-    return pages
-
-
-def udhr_pages(folder: Path, extract, per_declaration: int = 2) -> list[tuple[str, str, str]]:
-    supported = FastTextEngine().languages()
-    pages = []
-    for path in sorted((folder / "declaration").glob("*.html")):
-        page = path.read_text(encoding="utf-8")
-        code = re.search(r'data-iso6393="([a-z]{3})"', page)
-        if not code or not any(same_language(code.group(1), lang) for lang in supported):
-            continue
-        paragraphs = [html.unescape(re.sub(r"<[^>]+>", "", p)).strip() for p in re.findall(r"<p>(.*?)</p>", page, re.S)]
-        paragraphs = [p for p in paragraphs if p]
-        rng = random.Random(path.stem)
-        for _ in range(per_declaration):
-            k = rng.randint(3, 10)
-            start = rng.randint(0, max(0, len(paragraphs) - k))
-            chunk = paragraphs[start : start + k]
-            if not chunk:
-                continue
-            body = "\n".join(f"<p>{html.escape(p)}</p>" for p in chunk)
-            doc = BOILERPLATE.format(title=html.escape(" ".join(chunk[0].split()[:8])), body=body)
-            pages.append((code.group(1), extract(doc), all_text(doc)))
-    return pages
-
-
-def accuracy_by_language(pairs: list[tuple[str, str]]) -> dict[str, float]:
-    hits: dict[str, list[bool]] = defaultdict(list)
-    for truth, predicted in pairs:
-        hits[truth].append(same_language(truth, predicted))
-    return {lang: sum(v) / len(v) for lang, v in sorted(hits.items())}
-
-
-def overall(pairs: list[tuple[str, str]]) -> float:
-    return sum(same_language(t, p) for t, p in pairs) / max(1, len(pairs))
+from curator.lid.engines import ENGINES, lid_input, make_engine, normalize_text  # noqa: E402
+from curator.lid.evaluation import accuracy_by_language, lingua_pages, overall, short_pages, udhr_pages  # noqa: E402
 
 
 def main() -> None:
