@@ -100,3 +100,16 @@ def test_check_passes_with_the_default_model(tmp_path):
 def test_bad_language_entry_is_a_config_error():
     with pytest.raises(ValueError, match="German"):
         LidParams(languages=["German"])
+
+
+def test_check_reports_a_model_that_does_not_load(tmp_path):
+    broken = tmp_path / "broken.bin"
+    broken.write_text("not a fastText model")
+    problems = make_block(tmp_path, engine="fasttext", model=str(broken), profiles=profiles(tmp_path, 0.5)).check()
+    assert [p.key for p in problems] == ["model"]
+    assert "cannot load" in problems[0].message
+
+
+def test_check_rejects_a_model_for_heliport(tmp_path):
+    problems = make_block(tmp_path, engine="heliport", model="x.bin", profiles=profiles(tmp_path, 0.5)).check()
+    assert [p.key for p in problems] == ["model"]
