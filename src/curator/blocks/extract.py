@@ -1,17 +1,28 @@
-"""extract: WARC HTML → main text (trafilatura by default; resiliparse as the fast option)."""
+"""extract: WARC HTML → main text.
+
+Engines (quality and speed on html-gold: docs/extraction.md): `trafilatura` (default, best
+F1, slowest); `hybrid` (`fast`, plus trafilatura on the few pages where it keeps little text:
+trafilatura's F1 at several times its speed); `fast` (resiliparse + structural boilerplate
+cleaning, never trafilatura); `resiliparse` (main-content heuristics only: fastest, keeps boilerplate).
+"""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, PositiveFloat, PositiveInt
+from pydantic import Field, NonNegativeFloat, PositiveInt
 
 from curator.blocks.base import Block, BlockParams, DocPhase, Problem
 
 
 class ExtractParams(BlockParams):
-    engine: Literal["trafilatura", "resiliparse"] = "trafilatura"
-    timeout: PositiveFloat = Field(5.0, description="seconds per document before it is skipped (extract:timeout)")
+    engine: Literal["trafilatura", "hybrid", "fast", "resiliparse"] = Field(
+        "trafilatura",
+        description="trafilatura (best F1), hybrid (fast + trafilatura on thin pages), "
+        "fast (resiliparse + block cleaning), resiliparse (fastest, keeps boilerplate)",
+    )
+    timeout: NonNegativeFloat = Field(
+        5.0, description="seconds per document before it is skipped (extract:timeout); 0: no limit")
     max_html_bytes: PositiveInt = Field(5_000_000, description="larger pages are skipped (extract:too_large)")
     fast: bool = Field(False, description="trafilatura: skip the fallback extractors (faster, slightly lower recall)")
     write_removed: bool = Field(False, description="write pages without text to OUTPUT/removed/extract/")
@@ -24,8 +35,13 @@ class ExtractBlock(Block):
     def check(self) -> list[Problem]:
         from curator.extract.engines import check_engine
 
+        problems = []
         problem = check_engine(self.params.engine)
-        return [Problem("engine", problem)] if problem else []
+        if problem:
+            problems.append(Problem("engine", problem))
+        if self.params.fast and self.params.engine != "trafilatura":
+            problems.append(Problem("fast", f"applies to engine trafilatura only, not {self.params.engine!r}: remove it"))
+        return problems
 
     def phases(self):
         from curator.steps.extractor import HtmlExtractor

@@ -31,8 +31,8 @@ class CleanerSettings:
     good_link_density: float = 0.25  # at most this much link text in a good block
     heading_distance: int = 200  # a heading is kept when good text starts within this many units
     main_share: float = 0.6  # the main container holds at least this share of the good text
-    lead_blocks: int = 5  # blocks before the main container looked at for the article's lead
-    lead_units: int = 100  # ...and kept when good and at least this long
+    lead_blocks: int = 8  # blocks before the main container looked at for the article's lead
+    lead_units: int = 80  # ...and kept when good and at least this long
 
 
 def classify(blocks: list[TextBlock], s: CleanerSettings) -> list[str]:

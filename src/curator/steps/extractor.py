@@ -1,19 +1,27 @@
 """HTML → text in-process, with a per-document time limit (SIGALRM) and size limit.
 
 datatrove's extractor runs each page through a pipe to a sandbox process and reports any error,
-an ImportError included, as a timeout. Here an import problem fails at start-up, a slow page
-is interrupted by a timer in the same process, and every lost page is counted with its reason.
+an ImportError included, as a timeout. Here the engine is built (and imported) before the first
+page, so a broken install fails the task at start-up; a slow page is interrupted by a timer in
+the same process (no pipe, no pickling of every page); and every lost page is counted with its
+reason: extract:too_large, extract:timeout, extract:no_text, extract:error:<exception>.
+
+The timer interrupts Python code only: a single C call (lxml or resiliparse parsing) runs to its
+end, which `max_html_bytes` keeps short.
 """
 
 from __future__ import annotations
 
 import signal
-from contextlib import contextmanager
+import threading
+from contextlib import contextmanager, nullcontext
 
 from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 
 from curator.steps.counting import count_removed
+
+REMOVED_HTML_CHARS = 10_000  # removed pages are written with the start of their HTML only
 
 
 class ExtractionTimeout(Exception):
@@ -22,6 +30,7 @@ class ExtractionTimeout(Exception):
 
 @contextmanager
 def time_limit(seconds: float):
+    """Raise ExtractionTimeout in the block after `seconds` (main thread only; 0: no limit)."""
     if seconds <= 0:
         yield
         return
@@ -38,6 +47,13 @@ def time_limit(seconds: float):
         signal.signal(signal.SIGALRM, previous)
 
 
+def utf8_size_over(text: str, limit: int) -> bool:
+    """Whether `text` takes more than `limit` bytes in UTF-8, encoding only when it could."""
+    if len(text) > limit:
+        return True
+    return len(text) * 4 > limit and len(text.encode("utf-8", "surrogatepass")) > limit
+
+
 class HtmlExtractor(PipelineStep):
     name = "🛢 extract"
     type = "🛢 - EXTRAC"
@@ -51,36 +67,48 @@ class HtmlExtractor(PipelineStep):
         self.max_html_bytes = max_html_bytes
         self.exclusion_writer = exclusion_writer
 
-    def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+    def build_engine(self):
+        """The engine's extract function; import errors surface here, before any page."""
         from curator.extract.engines import ENGINES
 
-        extract = ENGINES[self.engine](**self.engine_options)  # ImportError here fails the task loudly
-        writer = self.exclusion_writer
-        with writer if writer is not None else _null() as w:
-            for doc in data:
-                reason = None
-                if len(doc.text) > self.max_html_bytes:
-                    reason = "extract:too_large"
-                else:
-                    try:
-                        with self.track_time(), time_limit(self.timeout):
-                            text = extract(doc.text)
-                        if not text or not text.strip():
-                            reason = "extract:no_text"
-                    except ExtractionTimeout:
-                        reason = "extract:timeout"
-                    except Exception as e:  # a page that breaks the parser is skipped, counted
-                        reason = f"extract:error:{type(e).__name__}"
-                if reason is None:
-                    doc.text = text
-                    yield doc
-                    continue
-                count_removed(self, doc, reason)
-                if w is not None:
-                    doc.text = doc.text[:10000]  # keep removed files small: the start of the HTML
-                    w.write(doc, rank)
+        if self.timeout > 0 and threading.current_thread() is not threading.main_thread():
+            raise RuntimeError(
+                "extract: the per-document time limit uses SIGALRM, which works in a process's main "
+                "thread only; run with the local or slurm executor, or set extract.timeout to 0"
+            )
+        return ENGINES[self.engine](**self.engine_options)
 
+    def extract_one(self, extract, html: str) -> tuple[str | None, str | None]:
+        """(text, None) or (None, reason)."""
+        if utf8_size_over(html, self.max_html_bytes):
+            return None, "extract:too_large"
+        try:
+            with self.track_time(), time_limit(self.timeout):
+                text = extract(html)
+        except ExtractionTimeout:
+            return None, "extract:timeout"
+        except ImportError:
+            raise  # a broken install is not a property of the page: stop the task
+        except Exception as e:  # a page that breaks the parser is skipped, counted
+            return None, f"extract:error:{type(e).__name__}"
+        if not text or not text.strip():
+            return None, "extract:no_text"
+        return text, None
 
-@contextmanager
-def _null():
-    yield None
+    def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        extract = self.build_engine()
+        try:
+            with self.exclusion_writer or nullcontext() as writer:
+                for doc in data:
+                    text, reason = self.extract_one(extract, doc.text)
+                    if reason is None:
+                        doc.text = text
+                        yield doc
+                        continue
+                    count_removed(self, doc, reason)
+                    if writer is not None:
+                        doc.text = doc.text[:REMOVED_HTML_CHARS]
+                        writer.write(doc, rank)
+        finally:
+            for key, n in getattr(extract, "counts", {}).items():
+                self.stat_update(f"extract/{key}", value=n)
