@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.curator-installed
 
-.PHONY: install demo test lint bench quality-model clean
+.PHONY: install demo test lint bench quality-model profiles clean
 
 install: $(STAMP)
 
@@ -27,6 +27,10 @@ test: install
 # the quality block's default classifier (models/quality-web.ftz): fetches Debian manuals with apt-get
 quality-model: install
 	$(PY) scripts/train_quality_model.py
+
+# lang_profiles/<language>.yaml for every lid.176 language, calibrated from ../shared/data + data/calibration
+profiles: install
+	$(PY) scripts/make_profiles.py
 
 lint: install
 	$(VENV)/bin/ruff check src tests scripts
