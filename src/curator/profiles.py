@@ -85,10 +85,15 @@ def _load(path: Path, language: str) -> LanguageProfile:
 
 def load_profile(language: str, directory: str | Path | None = None) -> LanguageProfile:
     """The profile of `language` from `directory` (default: the bundled lang_profiles/), else default.yaml."""
-    d = profiles_dir(directory)
-    own = d / f"{language}.yaml"
+    own = profiles_dir(directory) / f"{language}.yaml"
     if own.is_file():
         return _load(own, language)
+    return default_profile(language, directory)
+
+
+def default_profile(language: str, directory: str | Path | None = None) -> LanguageProfile:
+    """default.yaml of `directory` read for `language`: what a language without its own file gets."""
+    d = profiles_dir(directory)
     default = d / "default.yaml"
     if not default.is_file():
         raise ConfigError([f"{d}: no profile for '{language}' and no default.yaml"])

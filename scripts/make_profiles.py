@@ -1,0 +1,69 @@
+"""Regenerate lang_profiles/ for every language lid.176 can output (`make profiles`).
+
+Text: ../shared/data/lid-dev (Leipzig web sentences, 75 languages), the UDHR bundled in
+data/calibration/ (129 lid.176 languages) and, for the reference language English, the
+scrapinghub article bodies of ../shared/data/html-gold; stop words are picked among jusText's curated lists
+(../shared/data/stopwords) where one exists. language_score comes from lid.176 itself (the score
+it gives each document's true language). Languages without text get default.yaml's values.
+
+    .venv/bin/python scripts/make_profiles.py [--out lang_profiles] [--shared ../shared/data]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from curator.calibrate.calibrate import CalibrationSettings, Document, calibrate_profiles
+from curator.calibrate.corpus import lid_dev_documents, scrapinghub_documents, udhr_documents
+from curator.calibrate.stopwords import load_stoplists
+from curator.lid.engines import FastTextEngine, normalize_text
+from curator.lid.labels import label_table
+from curator.paths import DEFAULT_PROFILES_DIR, PROJECT_ROOT
+
+MIN_DOCS = 30  # a UDHR alone (preamble + 30 articles) is enough for a full calibration
+
+
+def lid176_languages() -> list[str]:
+    """lid.176's 176 labels as FineWeb2 languages, in the model's order (curator.lid's label table)."""
+    return [info.language for (engine, _), info in label_table().items() if engine == "fasttext"]
+
+
+def with_language_scores(documents: Iterable[Document]) -> Iterator[Document]:
+    """lid.176's score for each document's own language (0 when it is not among the top 5)."""
+    engine = FastTextEngine()
+    for doc in documents:
+        scores = dict(engine.predict(normalize_text(doc.text), k=5))
+        doc.language_score = scores.get(doc.language, 0.0)
+        yield doc
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=DEFAULT_PROFILES_DIR)
+    parser.add_argument("--shared", type=Path, default=PROJECT_ROOT.parent / "shared" / "data")
+    args = parser.parse_args()
+
+    languages = lid176_languages()
+    documents = [
+        *lid_dev_documents(args.shared / "lid-dev", languages),
+        *udhr_documents(languages),
+        *scrapinghub_documents(args.shared),
+    ]
+    settings = CalibrationSettings(min_docs=MIN_DOCS, stoplists=load_stoplists(args.shared / "stopwords"))
+    start = time.time()
+    results = calibrate_profiles(
+        with_language_scores(documents), args.out, settings, also_languages=languages,
+        inputs="lid-dev sentences (../shared/data/lid-dev) + UDHR (data/calibration/udhr.jsonl.gz) + "
+        "scrapinghub English articles (../shared/data/html-gold)",
+    )
+    tiers = {t: sorted(r.profile.language for r in results if r.tier == t) for t in ("full", "partial", "none")}
+    print(f"{len(documents)} documents, {len(results)} profiles in {args.out} ({time.time() - start:.0f} s)")
+    for tier, names in tiers.items():
+        print(f"{tier}: {len(names)}{': ' + ' '.join(names) if tier != 'full' else ''}")
+
+
+if __name__ == "__main__":
+    main()

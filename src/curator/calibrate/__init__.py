@@ -1,0 +1,1 @@
+"""Per-language profile calibration (`curator profiles calibrate`): thresholds from real text."""

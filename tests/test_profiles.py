@@ -1,0 +1,67 @@
+"""The shipped lang_profiles/: one per language lid.176 can output, each loadable, each with a word
+tokenizer that works offline, each saying where its numbers come from."""
+
+import pytest
+from datatrove.utils.word_tokenizers import load_tokenizer_assignments, load_word_tokenizer
+
+from curator.calibrate.tokenizers import NEEDS_DOWNLOAD, offline_tokenizer
+from curator.lid.labels import label_table
+from curator.paths import DEFAULT_PROFILES_DIR
+from curator.profiles import LanguageProfile, has_own_profile, load_profile
+
+LID176 = sorted({info.language for (engine, _), info in label_table().items() if engine == "fasttext"})
+SPACE_LESS = {  # a sentence each, and the fewest words the tokenizer must find in it
+    "cmn_Hani": ("我们今天去北京看朋友。", 4),
+    "jpn_Jpan": ("私たちは今日東京へ行きます。", 5),
+    "tha_Thai": ("วันนี้เราไปกรุงเทพเพื่อพบเพื่อน", 4),
+    "khm_Khmr": ("ថ្ងៃនេះយើងទៅភ្នំពេញ", 3),
+    "lao_Laoo": ("ມື້ນີ້ພວກເຮົາໄປວຽງຈັນ", 3),
+    "mya_Mymr": ("ဒီနေ့ကျွန်တော်တို့ရန်ကုန်ကိုသွားမယ်", 3),
+    "kor_Hang": ("오늘 우리는 서울에 갑니다.", 4),
+}
+
+
+def test_every_lid176_language_has_its_own_profile():
+    assert len(LID176) == 176
+    missing = [lang for lang in LID176 if not has_own_profile(lang)]
+    assert missing == []
+
+
+@pytest.mark.parametrize("language", LID176)
+def test_profile_loads_and_says_where_it_comes_from(language):
+    profile = load_profile(language)
+    assert isinstance(profile, LanguageProfile)
+    assert profile.calibration["tier"] in ("full", "partial", "none")
+    if profile.calibration["tier"] == "full":
+        assert profile.calibration["docs"] >= 30
+        assert "language_score" not in profile.calibration["fell_back_to_default"]
+    if profile.min_stop_words:
+        assert len(profile.stopwords) >= profile.min_stop_words
+
+
+@pytest.mark.parametrize("language", LID176)
+def test_profile_tokenizer_runs_offline(language):
+    key = load_profile(language).tokenizer_key
+    factory = load_tokenizer_assignments()[key]
+    assert factory.args[0] not in NEEDS_DOWNLOAD  # Stanza / botok fetch models on first use
+
+
+@pytest.mark.parametrize("language", sorted(SPACE_LESS))
+def test_space_less_languages_are_segmented_into_words(language):
+    text, fewest = SPACE_LESS[language]
+    profile = load_profile(language)
+    assert profile.tokenizer_key == language  # their own segmenter, not the whitespace fallback
+    assert len(load_word_tokenizer(profile.tokenizer_key).word_tokenize(text)) >= fewest
+    assert profile.max_avg_word_length < load_profile("eng_Latn").max_avg_word_length
+
+
+def test_a_tokenizer_that_downloads_is_replaced_and_the_reason_recorded():
+    choice = offline_tokenizer("bod_Tibt")  # botok fetches its dictionary from GitHub
+    assert choice.key != "bod_Tibt" and "download" in choice.fallback_reason
+    assert offline_tokenizer("xyz_Latn").fallback_reason == "datatrove assigns no tokenizer to this language"
+    assert "fallback" in load_profile("bod_Tibt").calibration["tokenizer"]
+
+
+def test_default_yaml_still_serves_unknown_languages():
+    profile = load_profile("zzz_Latn", DEFAULT_PROFILES_DIR)
+    assert profile.language == "zzz_Latn" and profile.calibration is None
