@@ -173,10 +173,6 @@ from curator.calibrate.cli import profiles_group  # noqa: E402
 
 main.add_command(profiles_group)
 
-from curator.calibrate.cli import profiles_group  # noqa: E402
-
-main.add_command(profiles_group)
-
 from curator.lid.cli import lid_group  # noqa: E402
 
 main.add_command(lid_group)
