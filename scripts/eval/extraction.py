@@ -1,7 +1,8 @@
 """Extraction quality and speed of curator's engines on ../shared/data/html-gold, one process.
 
 Quality: trafilatura's 990 eval pages scored by gold snippets (as trafilatura's own evaluation),
-scrapinghub's 181 articles scored by word tokens against the gold article. Each set is reported
+scrapinghub's 181 articles scored by word tokens against the gold article, and lid-dev's 450
+generated pages in 75 languages (their sentences must be kept, their English menus dropped). Each set is reported
 whole and split in two fixed halves (`tune`: what engine thresholds were chosen on, `holdout`:
 never looked at while tuning). Speed: pages per second of the extract calls alone (HTML already
 decoded), engines taking turns page by page in this one process, so their ratios hold under load.
@@ -18,7 +19,14 @@ import time
 from pathlib import Path
 
 from curator.extract.engines import ENGINES
-from curator.extract.gold import GoldPage, Score, load_scrapinghub_pages, load_trafilatura_pages, score_page
+from curator.extract.gold import (
+    GoldPage,
+    Score,
+    load_lingua_pages,
+    load_scrapinghub_pages,
+    load_trafilatura_pages,
+    score_page,
+)
 
 DEFAULT_GOLD = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "html-gold"
 # variants measured besides each engine's defaults: name -> (engine, options)
@@ -67,19 +75,24 @@ def main() -> None:
     parser.add_argument("--gold", type=Path, default=DEFAULT_GOLD, help="html-gold folder")
     parser.add_argument("--engines", default="trafilatura,trafilatura-fast,resiliparse,fast,hybrid",
                         help="comma-separated engine names")
-    parser.add_argument("--sets", default="trafilatura,scrapinghub", help="comma-separated: trafilatura,scrapinghub")
+    parser.add_argument("--sets", default="trafilatura,scrapinghub,lingua",
+                        help="comma-separated: trafilatura,scrapinghub (html-gold), lingua (lid-dev, 75 languages)")
     parser.add_argument("--limit", type=int, default=0, help="first N pages of each set (0: all)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--dump", type=Path, help="write each engine's outputs (JSONL per engine/set) here")
     args = parser.parse_args()
 
-    loaders = {"trafilatura": load_trafilatura_pages, "scrapinghub": load_scrapinghub_pages}
+    loaders = {
+        "trafilatura": lambda: load_trafilatura_pages(args.gold),
+        "scrapinghub": lambda: load_scrapinghub_pages(args.gold),
+        "lingua": lambda: load_lingua_pages(args.gold.parent / "lid-dev"),
+    }
     results = []
     header = f"{'set':<12} {'engine':<17} {'split':<8} {'pages':>5} {'P':>6} {'R':>6} {'F1':>6} {'pages/s':>8}"
     print(header)
     print("-" * len(header))
     for set_name in args.sets.split(","):
-        pages = loaders[set_name](args.gold)
+        pages = loaders[set_name]()
         if args.limit:
             pages = pages[: args.limit]
         counts = {"all": len(pages), "tune": sum(p.split == "tune" for p in pages)}

@@ -1,9 +1,12 @@
 """Gold-annotated pages and their scores, shared by scripts/eval/extraction.py and the tests.
 
+Sets: html-gold's trafilatura and scrapinghub pages (real pages), and lid-dev's lingua pages
+(75 languages, generated: sentences in <article>, English menus and footer around them).
 Two scorings, each the one its data set was published with:
 - snippets (trafilatura's evaluation): a page's `with` snippets found in the output are true
   positives (missing: false negatives), `without` snippets found are false positives; summed
-  over pages into precision/recall/F1.
+  over pages into precision/recall/F1. The lingua pages: sentences are `with`, the menu and
+  footer texts `without`.
 - tokens (scrapinghub's article-extraction-benchmark): the output's word tokens against the
   gold article's, as multisets; precision/recall/F1 summed over pages.
 """
@@ -11,6 +14,7 @@ Two scorings, each the one its data set was published with:
 from __future__ import annotations
 
 import gzip
+import html as html_lib
 import json
 import re
 import zlib
@@ -58,6 +62,25 @@ def load_scrapinghub_pages(gold_dir: Path) -> list[GoldPage]:
         name = f"scrapinghub/html/{page_id}.html.gz"
         html = gzip.decompress((gold_dir / name).read_bytes()).decode("utf-8", "replace")
         pages.append(GoldPage(name, html, article=item["articleBody"]))
+    return pages
+
+
+_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
+_TEXT_BETWEEN_TAGS = re.compile(r">([^<>]+)<")
+
+
+def load_lingua_pages(lid_dev_dir: Path) -> list[GoldPage]:
+    """The generated multilingual pages: <article> paragraphs are the gold, <header>/<footer> boilerplate."""
+    from curator.steps.readers import WarcDocReader
+
+    pages = []
+    for doc in WarcDocReader([str(lid_dev_dir / "lingua-pages.warc.gz")]).run():
+        head, rest = doc.text.split("<article>", 1)
+        article, tail = rest.split("</article>", 1)
+        sentences = [html_lib.unescape(p).strip() for p in _PARAGRAPH.findall(article)]
+        boilerplate = [html_lib.unescape(t).strip() for t in _TEXT_BETWEEN_TAGS.findall(head.split("<body>", 1)[-1] + tail)]
+        boilerplate = [t for t in boilerplate if len(t) > 2]
+        pages.append(GoldPage(doc.metadata["url"], doc.text, sentences, boilerplate))
     return pages
 
 
