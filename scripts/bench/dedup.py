@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import resource
 import shutil
 import subprocess
 import sys
@@ -309,16 +308,24 @@ def make_matches(work: Path, n_matches: int, ranks: int = 64, seed: int = 0) -> 
     return n_docs
 
 
+def _status_mb(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no {field} in /proc/self/status (Linux only)")
+
+
 def peak_rss_mb() -> float:
     """This process's peak resident memory (VmHWM: unlike ru_maxrss, not inherited from the parent)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return _status_mb("VmHWM")
+
+
+def current_rss_mb() -> float:
+    return _status_mb("VmRSS")
 
 
 def cluster_child(kind: str, work: Path) -> None:
-    """Runs in its own process; prints seconds and peak RSS (imports done before the clock starts)."""
+    """Runs in its own process; prints seconds and peak RSS above the RSS after imports."""
     from datatrove.pipeline.dedup.minhash import MinhashDedupCluster
 
     from curator.dedup.clusters import DedupClusters
@@ -327,10 +334,11 @@ def cluster_child(kind: str, work: Path) -> None:
         step = MinhashDedupCluster(str(work / "dups"), str(work / "dt-out"), save_cluster_id=True)
     else:
         step = DedupClusters(str(work / "side"))
+    baseline = current_rss_mb()
     start = time.perf_counter()
     for _ in step.run(None, 0, 1) or []:
         pass
-    print(json.dumps({"s": time.perf_counter() - start, "peak_mb": peak_rss_mb()}))
+    print(json.dumps({"s": time.perf_counter() - start, "peak_mb": peak_rss_mb() - baseline}))
 
 
 def cluster_labels(kind: str, work: Path, n_docs_per_rank: dict) -> dict:

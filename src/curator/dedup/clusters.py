@@ -42,6 +42,21 @@ def components(n_nodes: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return labels
 
 
+def _dense(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted distinct keys, index of each key among them): np.unique(return_inverse=True) with one
+    sort and fewer temporaries (its hash-based path is slower here)."""
+    order = np.argsort(keys)
+    keys = keys[order]
+    first = np.empty(len(keys), dtype=bool)
+    first[:1] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    nodes = keys[first]
+    del keys
+    index = np.empty(len(order), dtype=np.int32 if len(nodes) < 2**31 else np.int64)
+    index[order] = np.cumsum(first, dtype=index.dtype) - 1
+    return nodes, index
+
+
 @dataclass
 class Clusters:
     nodes: np.ndarray  # sorted keys of the documents with at least one match
@@ -58,14 +73,12 @@ def cluster(matches: np.ndarray, exact_matches: np.ndarray | None = None) -> Clu
     """Clusters of all matches (MATCH_DTYPE arrays); `exact_matches` are part of them too."""
     exact_matches = np.empty(0, MATCH_DTYPE) if exact_matches is None else exact_matches
     n_exact = len(exact_matches)
-    ends = np.concatenate([exact_matches["a"], matches["a"], exact_matches["b"], matches["b"]])
-    nodes, index = np.unique(ends, return_inverse=True)
-    del ends
-    half = len(index) // 2
-    a, b = index[:half], index[half:]
+    nodes, index = _dense(np.concatenate([exact_matches["a"], matches["a"], exact_matches["b"], matches["b"]]))
+    a, b = index[: len(index) // 2], index[len(index) // 2 :]
     labels = components(len(nodes), a, b)
-    # np.unique's first occurrence of each label is its smallest key: the kept document
-    _, first = np.unique(labels, return_index=True)
+    # nodes are sorted: the smallest node index of each component is its smallest key, the kept document
+    first = np.full(labels.max() + 1 if len(labels) else 0, len(nodes), dtype=np.int64)
+    np.minimum.at(first, labels, np.arange(len(nodes)))
     kept = first[labels]
     sizes = np.bincount(labels)[labels]
     exact_labels = components(len(nodes), a[:n_exact], b[:n_exact])

@@ -104,4 +104,5 @@ class Shingler:
         if count <= 0:
             return _EMPTY
         shifted = [tokens[i:] for i in range(n)]  # zip(*shifted) yields the n-grams, at C speed
-        return np.fromiter(map(xxhash.xxh64_intdigest, map(" ".join, zip(*shifted))), dtype=np.uint64, count=count)
+        ngrams = zip(*shifted, strict=False)  # noqa: B905 - shorter rows end the n-grams
+        return np.fromiter(map(xxhash.xxh64_intdigest, map(" ".join, ngrams)), dtype=np.uint64, count=count)
