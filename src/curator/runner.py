@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
+from curator.atomic import write_json_atomic
 from curator.config.loader import LoadedConfig
 from curator.errors import CuratorError
 from curator.graph import Job, build_jobs, resolve_inputs
@@ -52,12 +53,6 @@ def config_fingerprint(loaded: LoadedConfig) -> str:
         "tasks": c.executor.tasks,
     }
     return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
-
-
-def _atomic_json(path: Path, data: dict) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str))
-    os.replace(tmp, path)
 
 
 def prepare_output(layout: RunLayout, loaded: LoadedConfig, fresh: bool) -> dict | None:
@@ -184,20 +179,20 @@ def run(loaded: LoadedConfig, fresh: bool = False, executor: str | None = None, 
     layout = RunLayout(loaded.output_dir)
     previous = prepare_output(layout, loaded, fresh)
     record = run_record(loaded, files, jobs, previous)
-    _atomic_json(layout.run_json, record)
+    write_json_atomic(layout.run_json, record)
     if loaded.config.executor.kind == "slurm":
         from curator.executors.slurm import submit_jobs
 
         record["slurm"] = submit_jobs(jobs, loaded, layout)
         record["status"] = "submitted"
-        _atomic_json(layout.run_json, record)
+        write_json_atomic(layout.run_json, record)
         return record
     t0 = time.time()
     try:
         run_local(jobs, loaded, layout, progress)
     except BaseException:
         record["status"] = "failed"
-        _atomic_json(layout.run_json, record)
+        write_json_atomic(layout.run_json, record)
         raise
     finalize(layout, record, seconds=time.time() - t0)
     return record
@@ -211,7 +206,7 @@ def finalize(layout: RunLayout, record: dict | None = None, seconds: float | Non
     record["status"] = "done"
     if seconds is not None:
         record["seconds"] = round(seconds, 2)
-    _atomic_json(layout.run_json, record)
+    write_json_atomic(layout.run_json, record)
     if record.get("config", {}).get("report", True):
         try:
             from curator.report import write_report

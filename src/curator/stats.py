@@ -7,10 +7,10 @@ whose counts stay in their files) and Slurm runs (`curator finalize` rebuilds fr
 from __future__ import annotations
 
 import json
-import os
 from collections import defaultdict
 from pathlib import Path
 
+from curator.atomic import write_json_atomic
 from curator.paths import RunLayout
 
 COUNTER_KEYS = ("docs_in", "docs_out", "chars_in", "chars_out")
@@ -120,8 +120,5 @@ def write_stage_stats(jobs: list[dict], layout: RunLayout) -> dict[str, dict]:
     out_dir = layout.root / "stats"
     out_dir.mkdir(parents=True, exist_ok=True)
     for stage, st in stages.items():
-        path = layout.stats(stage)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(json.dumps(st, indent=2, sort_keys=False))
-        os.replace(tmp, path)
+        write_json_atomic(layout.stats(stage), st)
     return stages

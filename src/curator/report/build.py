@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import html
 import json
-import os
 from pathlib import Path
 
+from curator.atomic import write_text_atomic
 from curator.paths import RunLayout
 from curator.report import plots
 
@@ -221,7 +221,5 @@ def build_html(output: Path) -> str:
 def write_report(output: str | Path) -> Path:
     output = Path(output)
     path = output / "report.html"
-    tmp = output / f".report.html.{os.getpid()}.tmp"
-    tmp.write_text(build_html(output), encoding="utf-8")
-    os.replace(tmp, path)
+    write_text_atomic(path, build_html(output))
     return path

@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 
+from curator.atomic import temp_path_for
 from curator.steps.docio import UNDETERMINED_LANGUAGE, doc_to_row, order_columns
 
 # Types of the columns every stage agrees on; others are inferred from the first batch.
@@ -37,7 +38,7 @@ class _OpenFile:
     def __init__(self, final: Path):
         self.final = final
         # unique per process: an orphaned writer of a killed run never shares a temp file with the rerun
-        self.tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
+        self.tmp = temp_path_for(final)
         self.rows: list[dict] = []
         self.writer: pq.ParquetWriter | None = None
         self.schema: pa.Schema | None = None

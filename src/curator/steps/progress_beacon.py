@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import os
 import time
 from pathlib import Path
 
 from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
+
+from curator.atomic import write_json_atomic
 
 
 class ProgressBeacon(PipelineStep):
@@ -21,12 +21,8 @@ class ProgressBeacon(PipelineStep):
         self.every_seconds = every_seconds
 
     def _write(self, rank: int, docs: int, started: float, done: bool):
-        d = self.logs_dir / "progress"
-        d.mkdir(parents=True, exist_ok=True)
-        path = d / f"{rank:05d}.json"
-        tmp = d / f".{rank:05d}.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps({"docs_out": docs, "started": started, "updated": time.time(), "done": done}))
-        os.replace(tmp, path)
+        write_json_atomic(self.logs_dir / "progress" / f"{rank:05d}.json",
+                          {"docs_out": docs, "started": started, "updated": time.time(), "done": done}, indent=None)
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         started = last = time.time()
