@@ -90,15 +90,28 @@ def normalize_label(label: str, engine: str | None = None, text: str | None = No
     Tosk Albanian); `text` lets a language written in several scripts get the text's script.
     Unknown ISO 639-3 codes (another model's) get the text's main script, else `Zyyy` (undetermined).
     """
+    resolved = _resolve(label, engine)
+    if isinstance(resolved, str):
+        return resolved
+    if resolved is None:
+        label = label.removeprefix("__label__")
+        return f"{label}_{dominant_script(text) if text else 'Zyyy'}"
+    code, default, others = resolved
+    return f"{code}_{choose_script(text, default, others) if text else default}"
+
+
+@lru_cache(maxsize=4096)
+def _resolve(label: str, engine: str | None) -> str | tuple[str, str, tuple[str, ...]] | None:
+    """A full label, or (code, default script, other scripts), or None for an unknown code."""
     label = label.removeprefix("__label__")
     if FULL_LABEL.match(label):
         return label
     info = label_table().get((engine, label)) if engine else None
     info = info or _by_label().get(label)
     if info is None:
-        return f"{label}_{dominant_script(text) if text else 'Zyyy'}"
+        return None
     code, _, default = info.language.partition("_")
-    return f"{code}_{choose_script(text, default, info.other_scripts) if text else default}"
+    return (code, default, info.other_scripts) if info.other_scripts else info.language
 
 
 MAIN_SCRIPTS = ("Latn", "Cyrl", "Arab", "Hani", "Deva", "Grek", "Hebr", "Hang", "Thai", "Beng", "Taml", "Telu",
