@@ -31,7 +31,14 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from curator.extract.engines import ENGINES as EXTRACTORS  # noqa: E402
 from curator.lid.engines import ENGINES, lid_input, make_engine, normalize_text  # noqa: E402
-from curator.lid.evaluation import accuracy_by_language, lingua_pages, overall, short_pages, udhr_pages  # noqa: E402
+from curator.lid.evaluation import (  # noqa: E402
+    accuracy_by_language,
+    known_to_lid176,
+    lingua_pages,
+    overall,
+    short_pages,
+    udhr_pages,
+)
 
 
 def main() -> None:
@@ -72,6 +79,8 @@ def main() -> None:
             per_language[f"{name} {set_name}"] = accuracy_by_language(extracted)
             row[f"{set_name} (extracted)"] = overall(extracted)
             row[f"{set_name} (raw page)"] = overall(raw)
+            if set_name == "lingua-pages":
+                row[f"{set_name} (extracted, lid.176 languages)"] = overall([p for p in extracted if known_to_lid176(p[0])])
         row["chars/s"] = speed
         summary.append(row)
 
