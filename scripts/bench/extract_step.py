@@ -55,12 +55,18 @@ def copies(docs: list[Document]) -> Iterator[Document]:
 
 
 def race(runs: dict[str, Iterator[Document]]) -> dict[str, tuple[float, int]]:
-    """Advance every run by one output document in turn; (seconds, documents out) per run."""
+    """Advance every run by one output document in turn, starting with a different run each
+    round (no run always follows the sandbox's process switch); (seconds, documents out) per run."""
     elapsed = dict.fromkeys(runs, 0.0)
     produced = dict.fromkeys(runs, 0)
     active = dict(runs)
+    round_number = 0
     while active:
-        for name, run in list(active.items()):
+        names = list(active)
+        shift = round_number % len(names)
+        round_number += 1
+        for name in names[shift:] + names[:shift]:
+            run = active[name]
             start = time.perf_counter()
             try:
                 next(run)

@@ -28,18 +28,17 @@ class ExtractionTimeout(Exception):
     pass
 
 
+def _raise_timeout(signum, frame):
+    raise ExtractionTimeout()
+
+
 @contextmanager
-def time_limit(seconds: float):
-    """Raise ExtractionTimeout in the block after `seconds` (main thread only; 0: no limit)."""
-    if seconds <= 0:
+def alarm_raises_timeout(enabled: bool = True):
+    """While active, SIGALRM raises ExtractionTimeout; each page then only arms a timer (setitimer)."""
+    if not enabled:
         yield
         return
-
-    def _raise(signum, frame):
-        raise ExtractionTimeout()
-
-    previous = signal.signal(signal.SIGALRM, _raise)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    previous = signal.signal(signal.SIGALRM, _raise_timeout)
     try:
         yield
     finally:
@@ -79,12 +78,18 @@ class HtmlExtractor(PipelineStep):
         return ENGINES[self.engine](**self.engine_options)
 
     def extract_one(self, extract, html: str) -> tuple[str | None, str | None]:
-        """(text, None) or (None, reason)."""
+        """(text, None) or (None, reason). Call inside `alarm_raises_timeout()`."""
         if utf8_size_over(html, self.max_html_bytes):
             return None, "extract:too_large"
         try:
-            with self.track_time(), time_limit(self.timeout):
-                text = extract(html)
+            with self.track_time():
+                if self.timeout > 0:
+                    signal.setitimer(signal.ITIMER_REAL, self.timeout)
+                try:
+                    text = extract(html)
+                finally:
+                    if self.timeout > 0:
+                        signal.setitimer(signal.ITIMER_REAL, 0)
         except ExtractionTimeout:
             return None, "extract:timeout"
         except ImportError:
@@ -98,7 +103,7 @@ class HtmlExtractor(PipelineStep):
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         extract = self.build_engine()
         try:
-            with self.exclusion_writer or nullcontext() as writer:
+            with alarm_raises_timeout(self.timeout > 0), self.exclusion_writer or nullcontext() as writer:
                 for doc in data:
                     text, reason = self.extract_one(extract, doc.text)
                     if reason is None:
