@@ -58,15 +58,17 @@ class JobShape:
     max_running_tasks: int | None
 
 
-def _unnumbered(job_name: str) -> str:
-    """'03-dedup-cluster' -> 'dedup-cluster': override keys survive adding a stage before it."""
-    return re.sub(r"^\d+-", "", job_name)
+def _override_keys(job_name: str, stages: Sequence[str]) -> tuple[str, ...]:
+    """Keys of `executor.slurm.stages` that shape a job, weakest first: its stages, its name without
+    the number ('03-dedup-clusters' -> 'dedup-clusters', which survives adding a stage before it),
+    its full name."""
+    return (*stages, re.sub(r"^\d+-", "", job_name), job_name)
 
 
 def job_shape(slurm: SlurmConfig, job_name: str, stages: Sequence[str] = ()) -> JobShape:
-    """`executor.slurm` defaults, then overrides by stage name, job name without number, full job name."""
+    """`executor.slurm` defaults, then the job's overrides (see _override_keys) on top."""
     values = {name: getattr(slurm, name) for name in JobShape.__dataclass_fields__}
-    for key in (*stages, _unnumbered(job_name), job_name):
+    for key in _override_keys(job_name, stages):
         override = slurm.stages.get(key)
         if override is not None:
             values.update({k: v for k, v in override.model_dump(exclude_none=True).items() if k in values})
@@ -74,19 +76,17 @@ def job_shape(slurm: SlurmConfig, job_name: str, stages: Sequence[str] = ()) -> 
 
 
 def check_overrides(slurm: SlurmConfig, jobs: Sequence[Job]) -> list[str]:
-    """Override keys that name no job (typos would silently do nothing) and task counts Slurm cannot change."""
-    known = {FINALIZE_JOB}
-    for job in jobs:
-        known.update((job.name, _unnumbered(job.name), *job.stages))
+    """Override keys that name no job (a typo would silently do nothing) and task counts Slurm cannot change."""
+    keys_of = {job.name: _override_keys(job.name, job.stages) for job in jobs}
+    known = {FINALIZE_JOB}.union(*keys_of.values())
     problems = []
     for key, override in slurm.stages.items():
         if key not in known:
-            names = ", ".join(job.name for job in jobs)
+            names = ", ".join(keys_of)
             problems.append(f"executor.slurm.stages.{key}: no job or stage of this name (jobs: {names}, {FINALIZE_JOB})")
             continue
         for job in jobs:
-            if override.tasks is not None and key in (job.name, _unnumbered(job.name), *job.stages) \
-                    and override.tasks != job.tasks:
+            if override.tasks is not None and key in keys_of[job.name] and override.tasks != job.tasks:
                 problems.append(
                     f"executor.slurm.stages.{key}.tasks: job {job.name} has {job.tasks} tasks, set by the graph "
                     f"(document jobs read the previous job's output by task number); change executor.tasks, "
@@ -180,7 +180,6 @@ def _submit_array(job: Job, loaded: LoadedConfig, layout: RunLayout, activate: P
         logging_dir=str(logs),
         tasks_per_job=shape.tasks_per_job,
     )
-    _check_picklable(job)
     try:
         executor.launch_job()
     except subprocess.CalledProcessError as e:
@@ -238,15 +237,25 @@ def submit_jobs(jobs: Sequence[Job], loaded: LoadedConfig, layout: RunLayout) ->
     if problems:
         raise ConfigError(problems)
     activate = activate_script(loaded)
+    for job in jobs:
+        _check_picklable(job)
     ensure_no_active_jobs(layout)
     submission: dict = {"submitted_at": datetime.now(UTC).isoformat(timespec="seconds"), "jobs": {}}
     after: list[str] = []
-    for job in jobs:
-        submitted = _submit_array(job, loaded, layout, activate, after)
-        submission["jobs"][job.name] = submitted
-        if submitted["ids"]:
-            after = submitted["ids"]
-    submission["finalize"] = _submit_finalize(loaded, layout, activate, after)
+    try:
+        for job in jobs:
+            submitted = _submit_array(job, loaded, layout, activate, after)
+            submission["jobs"][job.name] = submitted
+            if submitted["ids"]:
+                after = submitted["ids"]
+        submission["finalize"] = _submit_finalize(loaded, layout, activate, after)
+    except CuratorError:
+        # all or nothing: a half-submitted graph would run its first jobs, unrecorded
+        queued = [i for job in submission["jobs"].values() for i in job["ids"]]
+        if queued:
+            subprocess.run(["scancel", *queued], check=False)
+            click.echo(f"cancelled the jobs already submitted ({','.join(queued)})", err=True)
+        raise
     _append_submission(layout, submission)
     _print_submission(submission, layout)
     return submission
