@@ -13,6 +13,7 @@ Two scorings, each the one its data set was published with:
 
 from __future__ import annotations
 
+import functools
 import gzip
 import html as html_lib
 import json
@@ -45,6 +46,7 @@ def decode_html(body: bytes) -> str:
     return text
 
 
+@functools.cache  # tests load the same set in several modules
 def load_trafilatura_pages(gold_dir: Path) -> list[GoldPage]:
     pages = []
     with open(gold_dir / "trafilatura" / "gold.jsonl", encoding="utf-8") as f:
@@ -55,6 +57,7 @@ def load_trafilatura_pages(gold_dir: Path) -> list[GoldPage]:
     return pages
 
 
+@functools.cache  # tests load the same set in several modules
 def load_scrapinghub_pages(gold_dir: Path) -> list[GoldPage]:
     truth = json.loads((gold_dir / "scrapinghub" / "ground-truth.json").read_text(encoding="utf-8"))
     pages = []
@@ -69,6 +72,7 @@ _PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
 _TEXT_BETWEEN_TAGS = re.compile(r">([^<>]+)<")
 
 
+@functools.cache  # tests load the same set in several modules
 def load_lingua_pages(lid_dev_dir: Path) -> list[GoldPage]:
     """The generated multilingual pages: <article> paragraphs are the gold, <header>/<footer> boilerplate."""
     from curator.steps.readers import WarcDocReader
