@@ -91,7 +91,7 @@ def test_import_error_fails_before_the_first_page(monkeypatch):
         consumed.append(1)
         yield Document(text="<p>x</p>", id="a")
 
-    with pytest.raises(ImportError):
+    with pytest.raises(ImportError, match="engine 'broken' cannot be imported.*curator_no_such_module"):
         list(HtmlExtractor("broken").run(docs()))
     assert consumed == []
 

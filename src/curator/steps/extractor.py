@@ -75,7 +75,11 @@ class HtmlExtractor(PipelineStep):
                 "extract: the per-document time limit uses SIGALRM, which works in a process's main "
                 "thread only; run with the local or slurm executor, or set extract.timeout to 0"
             )
-        return ENGINES[self.engine](**self.engine_options)
+        try:
+            return ENGINES[self.engine](**self.engine_options)
+        except ImportError as e:
+            raise ImportError(f"extract engine '{self.engine}' cannot be imported: {e}. "
+                              "Reinstall the environment (`make install`); no page was processed.") from e
 
     def extract_one(self, extract, html: str) -> tuple[str | None, str | None]:
         """(text, None) or (None, reason). Call inside `alarm_raises_timeout()`."""
@@ -92,8 +96,9 @@ class HtmlExtractor(PipelineStep):
                         signal.setitimer(signal.ITIMER_REAL, 0)
         except ExtractionTimeout:
             return None, "extract:timeout"
-        except ImportError:
-            raise  # a broken install is not a property of the page: stop the task
+        except ImportError as e:  # a broken install is not a property of the page: stop the task
+            raise ImportError(f"extract engine '{self.engine}' failed to import while extracting: {e}. "
+                              "Reinstall the environment (`make install`).") from e
         except Exception as e:  # a page that breaks the parser is skipped, counted
             return None, f"extract:error:{type(e).__name__}"
         if not text or not text.strip():
