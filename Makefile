@@ -32,6 +32,13 @@ quality-model: install
 profiles: install
 	$(PY) scripts/make_profiles.py
 
+# ratios against stock datatrove and peak memory, measured in one run each (docs/performance.md)
+bench: install
+	$(PY) scripts/bench/e2e.py
+	$(PY) scripts/bench/memory.py
+	if [ -f scripts/bench/filters.py ]; then $(PY) scripts/bench/filters.py; fi
+	if [ -f scripts/bench/dedup.py ]; then $(PY) scripts/bench/dedup.py; fi
+
 lint: install
 	$(VENV)/bin/ruff check src tests scripts
 
