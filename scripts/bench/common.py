@@ -78,19 +78,22 @@ def has_filters_block() -> bool:
     return importlib.util.find_spec("curator.blocks.filters") is not None
 
 
-def curator_config(inputs: list[Path], output: Path, profiles: Path, engine: str, tasks: int, workers: int,
+def curator_config(inputs: list[Path], output: Path, profiles: Path | None, engine: str, tasks: int, workers: int,
                    trafilatura_fast: bool = False, quality: bool = True) -> dict:
-    """extract → lid → filters → dedup → quality with the stock run's thresholds (see write_reference_profiles)."""
+    """extract → lid → filters → dedup → quality; `profiles`: the thresholds (write_reference_profiles for
+    the stock run's), None for the bundled lang_profiles."""
     extract: dict = {"engine": engine}
     if trafilatura_fast:
         extract["fast"] = True
+    where = {"profiles": str(profiles)} if profiles else {}
     stages: list[dict] = [
         {"extract": extract},
-        {"lid": {"engine": "fasttext", "model": lid_model_path(), "profiles": str(profiles), "write_removed": False}},
+        {"lid": {"engine": "fasttext", "model": lid_model_path(), "write_removed": False, **where}},
     ]
-    if has_filters_block():
-        stages.append({"filters": {"profiles": str(profiles), "write_removed": False}})
-    stages.append({"dedup": {"profiles": str(profiles), "write_removed": False}})
+    if has_filters_block():  # the heuristic filters only: the stock recipe has no URL filter or formatters
+        stages.append({"filters": {"url_filter": False, "write_removed": False,
+                                   "formatters": {"ftfy": False, "symbol_lines": False}, **where}})
+    stages.append({"dedup": {"write_removed": False, **where}})
     if quality:
         stages.append({"quality": {"write_removed": False}})
     return {
@@ -183,12 +186,17 @@ class TreeMemorySampler:
             time.sleep(self.interval)
 
 
-def run_python(args: list[str], env: dict | None = None) -> subprocess.Popen:
-    """Start this venv's Python on `args` (a bench script's own sub-command) in its own process."""
+def run_python(args: list[str], log: Path) -> subprocess.Popen:
+    """Start this venv's Python on `args` (a bench script's own sub-command), its output into `log`."""
     import sys
 
-    return subprocess.Popen([sys.executable, *args], cwd=ROOT, env={**os.environ, **(env or {})},
-                            stdout=subprocess.PIPE, text=True)
+    with open(log, "w") as out:
+        return subprocess.Popen([sys.executable, *args], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+
+
+def failed(what: str, proc: subprocess.Popen, log: Path) -> SystemExit:
+    tail = "\n".join(log.read_text(errors="replace").splitlines()[-30:])
+    return SystemExit(f"{tail}\n{what}: the run failed (exit {proc.returncode}); the end of its log ({log}) is above")
 
 
 def print_table(header: list[str], rows: list[list]) -> None:

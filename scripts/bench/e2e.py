@@ -41,6 +41,7 @@ from common import (  # noqa: E402
     LANGUAGE_THRESHOLD,
     PAGES_PER_COPY,
     curator_config,
+    failed,
     has_filters_block,
     lid_model_path,
     link_copies,
@@ -158,14 +159,15 @@ def measure(name: str, inputs: Path, scratch: Path, tasks: int, workers: int) ->
     work = scratch / name
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    proc = run_python([__file__, "--one", name, "--inputs", str(inputs), "--work", str(work),
-                       "--tasks", str(tasks), "--workers", str(workers)])
+    log, result_file = scratch / f"{name}.log", scratch / f"{name}.json"
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    out, _ = proc.communicate()
+    proc = run_python([__file__, "--one", name, "--inputs", str(inputs), "--work", str(work),
+                       "--tasks", str(tasks), "--workers", str(workers), "--result", str(result_file)], log)
+    proc.wait()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
-        raise SystemExit(f"{name}: the run failed (exit {proc.returncode}); its output is above")
-    result = json.loads(out.strip().splitlines()[-1])
+        raise failed(name, proc, log)
+    result = json.loads(result_file.read_text())
     # CPU time of the whole process tree (workers, datatrove's extractor sandboxes): the machine is shared,
     # and CPU seconds are much less sensitive than wall time to what other users run meanwhile
     result["cpu_seconds"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -185,11 +187,12 @@ def main() -> None:
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--inputs", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     tasks = args.tasks or args.copies
 
-    if args.one:  # a child process: run one pipeline, print its result as the last line
-        print(json.dumps(run_one(args.one, args.inputs, args.work, tasks, args.workers)))
+    if args.one:  # a child process: run one pipeline, write its result
+        args.result.write_text(json.dumps(run_one(args.one, args.inputs, args.work, tasks, args.workers)))
         return
 
     names = [n.strip() for n in args.pipelines.split(",") if n.strip()]

@@ -29,12 +29,12 @@ from common import (  # noqa: E402
     BENCH_WARC,
     TreeMemorySampler,
     curator_config,
+    failed,
     machine,
     print_table,
     require_input,
     run_curator_config,
     run_python,
-    write_reference_profiles,
 )
 
 SCALES = (1, 3, 10)
@@ -91,21 +91,23 @@ def run_scale(scale: int, base: Path, scratch: Path, engine: str, tasks: int, wo
     for i in range(scale):
         (inputs / f"base-{i:03d}.warc.gz").symlink_to(base)
     output = work / "run"
-    config = curator_config(sorted(inputs.iterdir()), output, write_reference_profiles(work / "profiles"),
-                            engine, tasks, workers)
+    config = curator_config(sorted(inputs.iterdir()), output, None, engine, tasks, workers)
     (work / "config.json").write_text(json.dumps(config))
     start = time.perf_counter()
-    proc = run_python([__file__, "--one", str(work / "config.json")])
+    log = scratch / f"x{scale}.log"
+    proc = run_python([__file__, "--one", str(work / "config.json")], log)
     with TreeMemorySampler(proc.pid, current_job(output)) as sampler:
-        proc.communicate()
+        proc.wait()
     if proc.returncode != 0:
-        raise SystemExit(f"{scale}x: the run failed (exit {proc.returncode}); its output is above")
+        raise failed(f"{scale}x", proc, log)
     stats = {p.stem: json.loads(p.read_text()) for p in (output / "stats").glob("*.json")}
     result = {
         "seconds": time.perf_counter() - start,
         "docs_in": stats["extract"]["docs_in"],
         "docs_dedup": stats["dedup"]["docs_in"],
         "peaks": sampler.peaks,
+        "index_jobs": [j["name"] for j in json.loads((output / "run.json").read_text())["jobs"]
+                       if j["kind"] == "global" and "dedup" in j["stages"]],
         "dedup_index_bytes": dir_bytes(output / "stages" / "dedup"),
     }
     shutil.rmtree(work, ignore_errors=True)
@@ -150,7 +152,7 @@ def report(results: dict[int, dict]) -> None:
         process = [results[s]["peaks"].get(job, {}).get("process", 0) / MB for s in SCALES]
         tree = [results[s]["peaks"].get(job, {}).get("tree", 0) / MB for s in SCALES]
         ratio = process[-1] / process[0] if process[0] else float("nan")
-        is_index = "dedup-" in job
+        is_index = job in results[high]["index_jobs"]
         flat = abs(ratio - 1) <= FLAT
         if not flat and not is_index:
             not_flat.append(job)
@@ -165,7 +167,7 @@ def report(results: dict[int, dict]) -> None:
     if added > 0:
         disk = (results[high]["dedup_index_bytes"] - results[low]["dedup_index_bytes"]) / MB / added
         print(f"dedup index on disk (signatures, buckets, clusters): {disk:.0f} MB per million documents")
-        for job in (j for j in jobs if "dedup-" in j):
+        for job in results[high]["index_jobs"]:
             grow = (results[high]["peaks"][job]["process"] - results[low]["peaks"][job]["process"]) / MB / added
             print(f"{job}: peak worker RSS grows {grow:.0f} MB per million documents "
                   f"({results[low]['peaks'][job]['process'] / MB:.0f} MB at {docs[low]} documents)")
