@@ -88,7 +88,8 @@ def main() -> None:
         "lingua": lambda: load_lingua_pages(args.gold.parent / "lid-dev"),
     }
     results = []
-    header = f"{'set':<12} {'engine':<17} {'split':<8} {'pages':>5} {'P':>6} {'R':>6} {'F1':>6} {'pages/s':>8}"
+    header = (f"{'set':<12} {'engine':<17} {'split':<8} {'pages':>5} {'P':>6} {'R':>6} {'F1':>6} {'pages/s':>8}"
+              f" {'×trafil':>8} {'×resil':>7}")
     print(header)
     print("-" * len(header))
     for set_name in args.sets.split(","):
@@ -97,14 +98,21 @@ def main() -> None:
             pages = pages[: args.limit]
         counts = {"all": len(pages), "tune": sum(p.split == "tune" for p in pages)}
         counts["holdout"] = counts["all"] - counts["tune"]
-        for name, (scores, rate, outputs) in evaluate(args.engines.split(","), pages).items():
+        evaluated = evaluate(args.engines.split(","), pages)
+        rates = {name: rate for name, (_, rate, _) in evaluated.items()}
+        for name, (scores, rate, outputs) in evaluated.items():
+            # speed relative to engines of the same run: what holds when the machine is busy
+            vs_trafilatura = rate / rates["trafilatura"] if "trafilatura" in rates else float("nan")
+            vs_resiliparse = rate / rates["resiliparse"] if "resiliparse" in rates else float("nan")
             for split, score in scores.items():
                 row = {"set": set_name, "engine": name, "split": split, "pages": counts[split],
                        "precision": round(score.precision, 3), "recall": round(score.recall, 3),
-                       "f1": round(score.f1, 3), "pages_per_s": round(rate)}
+                       "f1": round(score.f1, 3), "pages_per_s": round(rate),
+                       "speed_vs_trafilatura": round(vs_trafilatura, 2), "speed_vs_resiliparse": round(vs_resiliparse, 2)}
                 results.append(row)
                 print(f"{set_name:<12} {name:<17} {split:<8} {counts[split]:>5} {score.precision:>6.3f} "
-                      f"{score.recall:>6.3f} {score.f1:>6.3f} {rate:>8.0f}", flush=True)
+                      f"{score.recall:>6.3f} {score.f1:>6.3f} {rate:>8.0f} {vs_trafilatura:>8.2f} {vs_resiliparse:>7.2f}",
+                      flush=True)
             if args.dump:
                 args.dump.mkdir(parents=True, exist_ok=True)
                 with open(args.dump / f"{set_name}.{name}.jsonl", "w", encoding="utf-8") as f:
