@@ -12,7 +12,14 @@ from abc import ABC, abstractmethod
 from functools import cached_property
 from pathlib import Path
 
-from curator.lid.labels import label_table, language_code, macrolanguages, normalize_label, same_language
+from curator.lid.labels import (
+    label_table,
+    language_code,
+    macrolanguage_codes,
+    macrolanguages,
+    normalize_label,
+    same_language,
+)
 
 Prediction = list[tuple[str, float]]  # (language, score), best first
 UNDETERMINED = "und_Zyyy"
@@ -189,7 +196,7 @@ class EnsembleEngine(LidEngine):
             if votes:
                 scored.append((label, sum(votes) / len(votes)))
         # best score first; on a tie the individual language before its macrolanguage
-        macros = set(macrolanguages().values())
+        macros = macrolanguage_codes()
         scored.sort(key=lambda item: (-item[1], language_code(item[0]) in macros))
         return _prefer_member(scored, self.MEMBER_SHARE)[:k] or [(UNDETERMINED, 0.0)]
 

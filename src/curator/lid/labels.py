@@ -61,6 +61,11 @@ def macrolanguages() -> dict[str, str]:
     return {row["member"]: row["macrolanguage"] for row in read_tsv(DATA_DIR / "macrolanguages.tsv")}
 
 
+@lru_cache(maxsize=1)
+def macrolanguage_codes() -> frozenset[str]:
+    return frozenset(macrolanguages().values())
+
+
 @lru_cache(maxsize=256)
 def _count_script(sample: str, script: str) -> int:
     """Cached: an engine's top-k labels of one text ask about the same sample and scripts."""
