@@ -22,7 +22,7 @@ from datatrove.utils.text import PUNCTUATION_SET, TERMINAL_PUNCTUATION
 
 from curator.filters.ngrams import NgramStats
 from curator.filters.rules import apply_config, family_enabled
-from curator.filters.words import WordSplitter
+from curator.filters.words import word_splitter
 from curator.profiles import LanguageProfile, load_profile
 from curator.steps.docio import doc_language
 from curator.steps.filter_base import CuratorFilter
@@ -51,7 +51,7 @@ class LanguageRules:
 
     def __init__(self, profile: LanguageProfile):
         self.profile = p = profile
-        self.splitter = WordSplitter(profile.tokenizer_key)
+        self.splitter = word_splitter(profile.tokenizer_key)
         self.repetition = family_enabled(p, "gopher_repetition")
         self.fineweb = family_enabled(p, "fineweb_quality")
         self.quality = family_enabled(p, "gopher_quality")

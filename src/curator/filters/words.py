@@ -61,6 +61,12 @@ def tokenizer_problem(key: str) -> str | None:
     return None
 
 
+@cache
+def word_splitter(key: str) -> WordSplitter:
+    """One splitter (and chunk cache) per tokenizer key and process."""
+    return WordSplitter(key)
+
+
 class WordSplitter:
     """`words(text)` == datatrove's `split_into_words(text, key)`, with a chunk cache for spaCy."""
 
