@@ -344,30 +344,45 @@ def cluster_child(kind: str, work: Path) -> None:
     print(json.dumps({"s": time.perf_counter() - start, "peak_mb": peak_rss_mb() - baseline}))
 
 
-def cluster_labels(kind: str, work: Path, n_docs_per_rank: dict) -> dict:
-    """(rank, pos) -> the smallest (rank, pos) of its cluster, for documents in clusters."""
+def cluster_labels(kind: str, work: Path) -> tuple[np.ndarray, np.ndarray]:
+    """(document keys, cluster label of each), sorted by key, for the documents in clusters."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    groups: dict = {}
+    keys, labels = [], []
     if kind == "datatrove":
         for path in sorted((work / "dt-out").glob("*.clusters")):
-            rank = int(path.stem)
             pairs = np.frombuffer(path.read_bytes(), dtype="<u4").reshape(-1, 2)
-            for pos, cid in pairs.tolist():
-                groups.setdefault(cid, []).append((rank, pos))
+            keys.append((np.uint64(int(path.stem)) << np.uint64(32)) | pairs[:, 0].astype(np.uint64))
+            labels.append(pairs[:, 1].astype(np.int64))
+        keys, labels = np.concatenate(keys), np.concatenate(labels)
     else:
+        names = []
         for path in sorted((work / "side" / "decisions").glob("*.parquet")):
             rank = int(path.stem)
-            t = pq.read_table(path).to_pydict()
-            for pos, dup in zip(t["position"], t["duplicate_of"], strict=True):
-                key = dup or f"{rank}/{pos}"
-                groups.setdefault(key, []).append((rank, pos))
-    out = {}
-    for members in groups.values():
-        smallest = min(members)
-        for m in members:
-            out[m] = smallest
-    return out
+            t = pq.read_table(path)
+            positions = t.column("position").to_numpy().astype(np.uint64)
+            own = (
+                pq.read_table(work / "side" / "documents" / path.name).column("id").take(pa.array(positions))
+            )
+            names.append(pc.if_else(pc.is_null(t.column("duplicate_of")), own, t.column("duplicate_of")))
+            keys.append((np.uint64(rank) << np.uint64(32)) | positions)
+        keys = np.concatenate(keys)
+        encoded = pc.dictionary_encode(
+            pa.chunked_array([c for n in names for c in n.chunks])
+        ).combine_chunks()
+        labels = encoded.indices.to_numpy().astype(np.int64)
+    order = np.argsort(keys)
+    return keys[order], labels[order]
+
+
+def same_partition(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> bool:
+    """Same documents, and labels that map one to one (the same clusters under other names)."""
+    if not np.array_equal(a[0], b[0]):
+        return False
+    pairs = np.unique(np.stack([a[1], b[1]], axis=1), axis=0)
+    return len(pairs) == len(np.unique(a[1])) == len(np.unique(b[1]))
 
 
 def bench_clustering(work: Path, n_matches: int) -> dict:
@@ -381,7 +396,7 @@ def bench_clustering(work: Path, n_matches: int) -> dict:
             check=True,
         )
         results[kind] = json.loads(proc.stdout.strip().splitlines()[-1])
-    same = cluster_labels("curator", work, {}) == cluster_labels("datatrove", work, {})
+    same = same_partition(cluster_labels("curator", work), cluster_labels("datatrove", work))
     return {
         "matches": n_matches,
         "docs_in_clusters": n_docs,

@@ -18,6 +18,8 @@ import pyarrow.parquet as pq
 from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.logging import logger
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from curator.dedup.files import (
     EXACT_BAND,
@@ -34,9 +36,6 @@ MINHASH_DUPLICATE = "minhash_duplicate"
 
 def components(n_nodes: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Connected-component label of each node of the undirected graph with edges a[i]-b[i]."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
     graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n_nodes, n_nodes)).tocsr()
     _, labels = connected_components(graph, directed=False)
     return labels
