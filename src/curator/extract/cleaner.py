@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from curator.extract.blocks import TextBlock
+from curator.extract.blocks import TextBlock, page_blocks
 
 GOOD, BAD, SHORT, NEAR_GOOD = "good", "bad", "short", "near_good"
 # sentence-final punctuation of many scripts, and closing quotes/brackets after it
@@ -135,3 +135,12 @@ def main_content(blocks: list[TextBlock], s: CleanerSettings) -> list[TextBlock]
     for j in range(first - 1, max(first - 1 - s.lead_blocks, -1), -1):
         inside[j] = classes[j] == GOOD and blocks[j].units >= s.lead_units
     return [b for b, c, keep in zip(blocks, classes, inside, strict=True) if keep and c == GOOD]
+
+
+def page_main_content(html: str, s: CleanerSettings) -> list[TextBlock]:
+    """The kept blocks of a page: resiliparse's main content, cleaned."""
+    return main_content(page_blocks(html), s)
+
+
+def blocks_text(blocks: list[TextBlock]) -> str:
+    return "\n".join(block.text for block in blocks)

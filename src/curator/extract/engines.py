@@ -40,13 +40,12 @@ def resiliparse_engine() -> Callable[[str], str]:
 
 def fast_engine(**settings) -> Callable[[str], str]:
     """Resiliparse's main content, cleaned of boilerplate blocks by structure (see extract/cleaner.py)."""
-    from curator.extract.blocks import page_blocks
-    from curator.extract.cleaner import CleanerSettings, main_content
+    from curator.extract.cleaner import CleanerSettings, blocks_text, page_main_content
 
     cleaner = CleanerSettings(**settings)
 
     def extract(html: str) -> str:
-        return "\n".join(block.text for block in main_content(page_blocks(html), cleaner))
+        return blocks_text(page_main_content(html, cleaner))
 
     return extract
 
@@ -61,21 +60,20 @@ class HybridExtractor:
     """
 
     def __init__(self, fallback_units: int = 200, **settings):
-        from curator.extract.blocks import page_blocks
-        from curator.extract.cleaner import CleanerSettings, main_content
+        from curator.extract.cleaner import CleanerSettings, blocks_text, page_main_content
 
-        self._page_blocks, self._main_content = page_blocks, main_content
+        self._page_main_content, self._blocks_text = page_main_content, blocks_text
         self.cleaner = CleanerSettings(**settings)
         self.fallback_units = fallback_units
         self.trafilatura = trafilatura_engine(fast=True)
         self.counts: Counter[str] = Counter()
 
     def __call__(self, html: str) -> str:
-        kept = self._main_content(self._page_blocks(html), self.cleaner)
+        kept = self._page_main_content(html, self.cleaner)
         if sum(block.units for block in kept) >= self.fallback_units:
-            return "\n".join(block.text for block in kept)
+            return self._blocks_text(kept)
         self.counts["hybrid_fallback"] += 1
-        return self.trafilatura(html) or "\n".join(block.text for block in kept)
+        return self.trafilatura(html) or self._blocks_text(kept)
 
 
 ENGINES: dict[str, Callable[..., Callable[[str], str]]] = {
@@ -84,6 +82,18 @@ ENGINES: dict[str, Callable[..., Callable[[str], str]]] = {
     "fast": fast_engine,
     "hybrid": HybridExtractor,
 }
+
+
+def forget_seen_pages() -> None:
+    """Clear trafilatura's cross-page duplicate cache (a text segment seen more than twice, on any
+    earlier page, is dropped). Evaluations call this before each page so that an engine's output
+    does not depend on which pages, or which other engines, ran before it."""
+    import sys
+
+    if "trafilatura" in sys.modules:
+        from trafilatura.deduplication import LRU_TEST
+
+        LRU_TEST.clear()
 
 
 def check_engine(name: str) -> str | None:
