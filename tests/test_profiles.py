@@ -21,6 +21,9 @@ SPACE_LESS = {  # a sentence each, and the fewest words the tokenizer must find 
 }
 
 
+HAN_HANGUL = {"cmn_Hani", "jpn_Jpan", "kor_Hang"}
+
+
 def test_every_lid176_language_has_its_own_profile():
     assert len(LID176) == 176
     missing = [lang for lang in LID176 if not has_own_profile(lang)]
@@ -51,8 +54,12 @@ def test_space_less_languages_are_segmented_into_words(language):
     text, fewest = SPACE_LESS[language]
     profile = load_profile(language)
     assert profile.tokenizer_key == language  # their own segmenter, not the whitespace fallback
-    assert len(load_word_tokenizer(profile.tokenizer_key).word_tokenize(text)) >= fewest
-    assert profile.max_avg_word_length < load_profile("eng_Latn").max_avg_word_length
+    words = load_word_tokenizer(profile.tokenizer_key).word_tokenize(text)
+    assert len(words) >= fewest
+    mean_length = sum(map(len, words)) / len(words)
+    assert profile.min_avg_word_length <= mean_length <= profile.max_avg_word_length
+    if language in HAN_HANGUL:  # a word is one to three characters: English's 10 would accept any string
+        assert profile.max_avg_word_length < load_profile("eng_Latn").max_avg_word_length / 2
 
 
 def test_a_tokenizer_that_downloads_is_replaced_and_the_reason_recorded():

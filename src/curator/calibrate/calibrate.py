@@ -44,7 +44,6 @@ STOP_WORDS_RULE = Rule("min_stop_words", "stop_words", False, integer=True, uppe
 LANGUAGE_SCORE_RANGE = (0.3, 0.9)
 MIN_SOURCE_DOCS = 5  # fewer documents of a source (in the language or the reference) say nothing
 SUMMARY_NAME = "CALIBRATION.md"
-CLEAN_TEXT_EXEMPT = ("min_doc_words", "max_doc_words")
 
 
 @dataclass
@@ -265,12 +264,12 @@ def _keep_clean_text(values: dict, sample: LanguageSample, max_removed: float) -
     """Loosen every rule (calibrated or default) that removes more than `max_removed` of the
     language's own calibration documents. Calibration text is clean prose: even datatrove's English
     thresholds remove ~15 % of clean English articles (mostly the alpha-words rule, which counts
-    punctuation tokens as words); clean text of every language must pass. The minimum document
-    length is exempt: it is matched on parallel text, so the same content passes in every language."""
+    punctuation tokens as words, and Gopher's 50-word minimum); clean text of every language must
+    pass. The reference is loosened first and the others are matched to it, so a minimum document
+    length stays the same content in every language."""
     loosened = []
-    rules = [r for r in RULES if r.key not in CLEAN_TEXT_EXEMPT]
     stopwords = set(values.get("stopwords") or ())
-    for rule in [*rules, STOP_WORDS_RULE]:
+    for rule in [*RULES, STOP_WORDS_RULE]:
         current = values[rule.key] if rule.n is None else dict(values[rule.key]).get(rule.n)
         if current is None or (rule is STOP_WORDS_RULE and not stopwords):
             continue
@@ -289,7 +288,7 @@ def _keep_clean_text(values: dict, sample: LanguageSample, max_removed: float) -
     return loosened
 
 
-MIN_SCRIPT_DONORS = 3
+MIN_SCRIPT_DONORS = 1  # one calibrated language of the script (Georgian for Mingrelian) beats English
 
 
 def borrow_from_script(result: LanguageResult, calibrated: list[LanguageResult]) -> LanguageResult:
