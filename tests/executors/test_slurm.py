@@ -12,6 +12,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+import yaml
 
 from curator.config import load_config
 from curator.config.schema import SlurmConfig
@@ -32,7 +33,8 @@ from curator.stats import completed_tasks
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEMO = PROJECT_ROOT / "configs" / "demo.yaml"
 CURATOR = Path(sys.executable).parent / "curator"
-TASKS = 4  # more tasks than the 2 CPUs here, so a cancelled array has tasks done, running and queued
+TASKS = 2
+FIRST_STAGE = load_config(DEMO).config.stages[0].name
 WAIT_S = 300
 
 
@@ -106,9 +108,16 @@ def curator(*args: str) -> str:
     return done.stdout
 
 
-def demo(output: Path, *extra: str) -> list[str]:
-    return ["run", str(DEMO), "--no-progress", "--set", f"output={output}", "--set", f"executor.tasks={TASKS}",
-            "--set", "executor.slurm.mem_per_cpu_gb=1", "--set", "executor.slurm.time=00:20:00", *extra]
+def run_args(config: Path, output: Path, *extra: str) -> list[str]:
+    return ["run", str(config), "--no-progress", "--set", f"output={output}", "--set", f"executor.tasks={TASKS}", *extra]
+
+
+def on_slurm(config: Path, output: Path, *extra: str) -> list[str]:
+    """The demo on Slurm. Each array task starts Python and loads curator (seconds here): all jobs but the
+    first run all their tasks in one array task; the first has one array task per task."""
+    return run_args(config, output, "--executor", "slurm", "--set", "executor.slurm.mem_per_cpu_gb=1",
+                           "--set", "executor.slurm.time=00:20:00", "--set", "executor.slurm.tasks_per_job=100",
+                           "--set", f"executor.slurm.stages.{FIRST_STAGE}.tasks_per_job=1", *extra)
 
 
 def documents(output: Path) -> pa.Table:
@@ -146,10 +155,10 @@ def assert_same_run(slurm_output: Path, local_output: Path) -> None:
     states = wait_until_settled(slurm_output)
     unfinished = {name: s for name, s in states.items() if s["done"] != sum(s.values())}
     assert not unfinished, f"unfinished jobs: {unfinished}\n{slurm_logs_tail(slurm_output)}"
-    on_slurm, local = documents(slurm_output), documents(local_output)
-    assert on_slurm.column_names == local.column_names
-    assert on_slurm.column("id").to_pylist() == local.column("id").to_pylist()
-    assert on_slurm.equals(local)
+    slurm_docs, local_docs = documents(slurm_output), documents(local_output)
+    assert slurm_docs.column_names == local_docs.column_names
+    assert slurm_docs.column("id").to_pylist() == local_docs.column("id").to_pylist()
+    assert slurm_docs.equals(local_docs)
     slurm_stats, local_stats = stage_stats(slurm_output), stage_stats(local_output)
     assert slurm_stats.keys() == local_stats.keys()
     for stage, stats in local_stats.items():
@@ -157,34 +166,40 @@ def assert_same_run(slurm_output: Path, local_output: Path) -> None:
         assert slurm_stats[stage]["tasks"]["done"] == stats["tasks"]["done"]
 
 
-@pytest.fixture(scope="module")
-def local_run(tmp_path_factory) -> Path:
-    output = tmp_path_factory.mktemp("demo") / "local"
-    curator(*demo(output, "--executor", "local"))
-    return output
-
-
 @pytest.mark.slurm
-def test_demo_on_slurm_writes_the_same_documents_as_the_local_run(slurm_cluster, local_run, tmp_path):
-    output = tmp_path / "slurm"
-    # 4 tasks with at most 3 per array: the document jobs are split in two arrays, all of which
-    # the next job must wait for
-    printed = curator(*demo(output, "--executor", "slurm", "--set", "executor.slurm.max_array_size=3"))
+def test_demo_on_slurm_writes_the_same_documents_as_the_local_run(slurm_cluster, tmp_path):
+    local, output = tmp_path / "local", tmp_path / "slurm"
+    curator(*run_args(DEMO, local, "--executor", "local"))
+    # one array task per array: the first job is split in two arrays, both of which the next job waits for
+    printed = curator(*on_slurm(DEMO, output, "--set", "executor.slurm.max_array_size=1"))
     (submission,) = submissions(output)
-    for name, job in submission["jobs"].items():
-        assert len(job["ids"]) == (2 if job["tasks"] > 3 else 1) and job["submitted_tasks"] == job["tasks"], name
+    first, *others = submission["jobs"].values()
+    assert len(first["ids"]) == TASKS and first["submitted_tasks"] == TASKS
+    assert all(len(job["ids"]) == 1 and job["submitted_tasks"] == job["tasks"] for job in others)
+    for job in submission["jobs"].values():
         assert f"job {','.join(job['ids'])}" in printed
     assert f"curator status {output}" in printed
-    assert_same_run(output, local_run)
+    assert_same_run(output, local)
     assert json.loads((output / "run.json").read_text())["status"] == "done"
 
 
+@pytest.fixture
+def first_stage_config(tmp_path) -> Path:
+    """The demo cut to its first stage (one job), so that the cancel test is quick."""
+    raw = yaml.safe_load(DEMO.read_text())
+    raw["stages"] = raw["stages"][:1]
+    raw["input"]["paths"] = [str((DEMO.parent / p).resolve()) for p in raw["input"]["paths"]]
+    path = tmp_path / "first-stage.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return path
+
+
 @pytest.mark.slurm
-def test_cancelled_run_resubmits_only_unfinished_tasks_and_completes(slurm_cluster, local_run, tmp_path):
-    output = tmp_path / "slurm"
-    first_stage = load_config(DEMO).config.stages[0].name
-    # the first job's tasks run one at a time, so cancelling after the first one leaves work undone
-    args = demo(output, "--executor", "slurm", "--set", f"executor.slurm.stages.{first_stage}.max_running_tasks=1")
+def test_cancelled_run_resubmits_only_unfinished_tasks_and_completes(slurm_cluster, first_stage_config, tmp_path):
+    local, output = tmp_path / "local", tmp_path / "slurm"
+    curator(*run_args(first_stage_config, local, "--executor", "local"))
+    # the tasks run one at a time, so cancelling after the first one leaves work undone
+    args = on_slurm(first_stage_config, output, "--set", f"executor.slurm.stages.{FIRST_STAGE}.max_running_tasks=1")
     curator(*args)
     (submission,) = submissions(output)
     first_job = next(iter(submission["jobs"]))
@@ -208,4 +223,4 @@ def test_cancelled_run_resubmits_only_unfinished_tasks_and_completes(slurm_clust
     curator(*args)
     resubmitted = submissions(output)[-1]["jobs"][first_job]
     assert resubmitted["submitted_tasks"] == TASKS - first["done"]
-    assert_same_run(output, local_run)
+    assert_same_run(output, local)

@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
+from copy import deepcopy
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -121,11 +122,21 @@ class _JobIdRecorder:
 
 
 class CuratorSlurmExecutor(SlurmPipelineExecutor):
-    """datatrove's Slurm executor without its extra merge_stats job per array: `curator finalize`
-    builds OUTPUT/stats/ from the same per-task files, once, at the end."""
+    """datatrove's Slurm executor, with fresh steps for every task and without its extra merge_stats
+    job per array (`curator finalize` builds OUTPUT/stats/ from the same per-task files, once)."""
 
     def launch_merge_stats(self) -> None:
         return None
+
+    def _run_for_rank(self, rank: int, local_rank: int = 0, node_rank: int = -1):
+        """With tasks_per_job > 1 one process runs several tasks; datatrove would carry each step's
+        stats (and state) from one task into the next, so task 2's stats would count task 1's documents."""
+        pipeline = self.pipeline
+        self.pipeline = deepcopy(pipeline)
+        try:
+            return super()._run_for_rank(rank, local_rank, node_rank)
+        finally:
+            self.pipeline = pipeline
 
 
 def _sbatch_options(slurm: SlurmConfig, shape: JobShape) -> dict[str, str]:
