@@ -79,6 +79,10 @@ class LidEngine(ABC):
     def languages(self) -> set[str]:
         """Every language (xxx_Scrp) the engine can output."""
 
+    def predict_checked(self, text: str, k: int = 3) -> tuple[Prediction, bool]:
+        """Top-k and whether the engine itself trusts its answer (ensemble: an unsure engine abstains)."""
+        return self.predict(text, k), True
+
     def check(self) -> str | None:
         """A problem message if the engine cannot run here, else None (loads the model)."""
         try:
@@ -140,18 +144,27 @@ class HeliportEngine(LidEngine):
         return {info.language for (engine, _), info in label_table().items() if engine == "heliport"}
 
     def predict(self, text: str, k: int = 3) -> Prediction:
+        return self.predict_checked(text, k)[0]
+
+    def predict_checked(self, text: str, k: int = 3) -> tuple[Prediction, bool]:
+        """Unsure = the gap between its two best raw scores is below heliport's own confidence
+        threshold for the best language (the file shipped with its model): where heliport's
+        `identify` answers `und`."""
         if not text:
-            return [(UNDETERMINED, 0.0)]
+            return [(UNDETERMINED, 0.0)], False
         ranked = self.identifier.identify_topk_with_score(text, max(k, self.CANDIDATES))
         if not ranked:
-            return [(UNDETERMINED, 0.0)]
+            return [(UNDETERMINED, 0.0)], False
         best = ranked[0][1]
         weights = [math.pow(10.0, best - raw) for _, raw in ranked]
         total = sum(weights)
-        return [
+        gap = ranked[1][1] - best if len(ranked) > 1 else math.inf
+        sure = gap >= self.identifier.get_confidence(ranked[0][0])
+        prediction = [
             (normalize_label(label, "heliport", text), weight / total)
             for (label, _), weight in zip(ranked[:k], weights[:k], strict=True)
         ]
+        return prediction, sure
 
 
 class EnsembleEngine(LidEngine):
@@ -183,14 +196,17 @@ class EnsembleEngine(LidEngine):
         return set().union(*(engine.languages() for engine in self.engines))
 
     def predict(self, text: str, k: int = 3) -> Prediction:
-        predictions = [engine.predict(text, self.CANDIDATES) for engine in self.engines]
-        candidates = dict.fromkeys(label for prediction in predictions for label, _ in prediction)
+        checked = [engine.predict_checked(text, self.CANDIDATES) for engine in self.engines]
+        # an engine unsure of its answer abstains, unless all are unsure
+        voters = [(p, covered) for (p, sure), covered in zip(checked, self.coverage, strict=True) if sure]
+        voters = voters or [(p, covered) for (p, _), covered in zip(checked, self.coverage, strict=True)]
+        candidates = dict.fromkeys(label for prediction, _ in voters for label, _ in prediction)
         scored = []
         for label in candidates:
             code = language_code(label)
             votes = [
                 sum(score for other, score in prediction if same_language(other, label))
-                for prediction, covered in zip(predictions, self.coverage, strict=True)
+                for prediction, covered in voters
                 if code in covered
             ]
             if votes:
