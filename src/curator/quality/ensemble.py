@@ -40,7 +40,13 @@ class QualityEnsembleFilter(CuratorFilter):
     def filter(self, doc: Document) -> bool | tuple[bool, str]:
         language = doc_language(doc)
         buckets = self.table.for_language(language)
-        scores = {name: doc.metadata[score_column(name)] for name in self.table.classifiers}
+        try:
+            scores = {name: doc.metadata[score_column(name)] for name in self.table.classifiers}
+        except KeyError as e:
+            raise KeyError(
+                f"document {doc.id} has no {e.args[0]}: it did not pass this quality stage's scoring step "
+                f"({self.table_path} lists classifiers {self.table.classifiers}); rerun with --fresh"
+            ) from None
         score = ensemble_score(scores, buckets.edges, self.table.n_buckets)
         doc.metadata["quality_score"] = score
         min_score, _ = self.thresholds.for_language(language)
