@@ -60,3 +60,14 @@ def test_fasttext_languages_match_table():
     assert FastTextEngine().languages() == {
         info.language for (engine, _), info in label_table().items() if engine == "fasttext"
     }
+
+
+def test_bundled_tables_are_what_the_generator_makes():
+    """The tables are generated from the models' label lists and ISO/FineWeb2 data, not edited by hand."""
+    pytest.importorskip("iso639", reason="the dev extra (iso639-lang, langcodes) regenerates the tables")
+    pytest.importorskip("langcodes")
+    from curator.lid.labels import DATA_DIR, read_tsv
+    from curator.lid.make_labels import tables
+
+    for name, (_header, rows, _comment) in tables().items():
+        assert read_tsv(DATA_DIR / name) == [{k: str(v) for k, v in row.items()} for row in rows], name
