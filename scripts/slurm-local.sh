@@ -53,7 +53,8 @@ write_conf() {
   cat >"$tmp" <<EOF
 # written by curator's scripts/slurm-local.sh: single node, no cgroups, no accounting database
 ClusterName=curator-local
-SlurmctldHost=$HOST
+# 127.0.0.1: the daemons find each other even when the host name does not resolve
+SlurmctldHost=$HOST(127.0.0.1)
 SlurmUser=root
 AuthType=auth/munge
 StateSaveLocation=$SPOOL_CTLD
@@ -80,7 +81,7 @@ DefMemPerCPU=1000
 DependencyParameters=kill_invalid_depend
 MaxArraySize=100001
 MaxJobCount=100000
-NodeName=$HOST CPUs=$cpus RealMemory=$mem_mb State=UNKNOWN
+NodeName=$HOST NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem_mb State=UNKNOWN
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 EOF
   if [ -f "$CONF" ] && cmp -s "$tmp" "$CONF"; then
