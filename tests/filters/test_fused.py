@@ -26,9 +26,9 @@ def compare(docs: list[Document], fused: FusedHeuristicFilter) -> tuple[list, Co
 
 
 def test_same_decisions_and_reasons_as_datatrove_on_real_documents(pages, articles, sentence_documents):
-    docs = pages + articles + sentence_documents
+    docs = pages[:700] + articles + sentence_documents  # all pages: scripts/bench/filters.py
     differences, reasons = compare(docs, FusedHeuristicFilter())
-    assert len(docs) > 1900
+    assert len(docs) > 2000
     assert differences == []
     assert 0.5 * len(docs) < reasons[None] < 0.95 * len(docs)  # both keeps and removals are compared
     assert len({r.split(":")[0] for r in reasons if r}) == 3 and len(reasons) > 10
@@ -98,8 +98,7 @@ def test_never_raises_on_any_unicode(text, language):
     assert result is True or (result[0] is False and result[1].count(":") == 1)
 
 
-@pytest.mark.parametrize("text", ["", " ", "\n\n\n", "\t \u3000\n", "#" * 100, "…\n" * 50, "x" * 1_000_000,
-                                  ("word " * 200_000).strip()])
+@pytest.mark.parametrize("text", ["", " ", "\n\n\n", "\t \u3000\n", "#" * 100, "…\n" * 50])
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_edge_cases_are_decided_with_a_reason(text, language):
     result = FusedHeuristicFilter().filter(Document(text=text, id="x", metadata={"language": language}))
@@ -107,3 +106,10 @@ def test_edge_cases_are_decided_with_a_reason(text, language):
         assert result[0] is False  # empty, or whitespace-only lines counted as duplicates
     else:
         assert result is True or result[0] is False
+
+
+@pytest.mark.parametrize("text", ["x" * 1_000_000, ("word " * 200_000).strip(), "ก" * 1_000_000])
+@pytest.mark.parametrize("language", ["eng_Latn", "tha_Thai"])
+def test_one_megabyte_line_is_decided(text, language):
+    result = FusedHeuristicFilter().filter(Document(text=text, id="x", metadata={"language": language}))
+    assert result[0] is False  # one line, one repeated "word", or no spaces: never prose

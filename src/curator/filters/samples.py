@@ -42,11 +42,16 @@ def lid_dev_languages(lid_dev_dir: Path) -> dict[str, str]:
     return {row[1]: f"{row[1]}_{row[2]}" for row in rows}
 
 
-def sentence_docs(lid_dev_dir: Path, max_docs_per_language: int | None = None) -> list[Document]:
-    """lid-dev sentences as documents: SENTENCES_PER_PARAGRAPH sentences per line, PARAGRAPHS_PER_DOC lines."""
+def sentence_docs(
+    lid_dev_dir: Path, max_docs_per_language: int | None = None, codes: list[str] | None = None
+) -> list[Document]:
+    """lid-dev sentences as documents: SENTENCES_PER_PARAGRAPH sentences per line, PARAGRAPHS_PER_DOC
+    lines; all languages, or the ISO 639-3 `codes` given."""
     per_doc = SENTENCES_PER_PARAGRAPH * PARAGRAPHS_PER_DOC
     docs = []
     for code, language in sorted(lid_dev_languages(lid_dev_dir).items()):
+        if codes is not None and code not in codes:
+            continue
         sentences = [s.strip() for s in (lid_dev_dir / f"{code}.txt").read_text(encoding="utf-8").splitlines()]
         sentences = [s for s in sentences if s]
         for n, start in enumerate(range(0, len(sentences) - per_doc + 1, per_doc)):

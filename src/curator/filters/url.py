@@ -8,6 +8,8 @@ public-suffix snapshot instead of fetching it (no network at run time), and a do
 
 from __future__ import annotations
 
+import warnings
+
 from datatrove.data import Document
 from datatrove.pipeline.filters.base_filter import get_filter_result
 
@@ -37,5 +39,7 @@ class UrlFilter(CuratorFilter):
         if not doc.metadata.get("url"):
             self.stat_update("url_missing")
             return True
-        keep, reason = get_filter_result(self._datatrove_filter().filter(doc))
+        with warnings.catch_warnings():  # datatrove reads tldextract's deprecated `registered_domain`
+            warnings.simplefilter("ignore", DeprecationWarning)
+            keep, reason = get_filter_result(self._datatrove_filter().filter(doc))
         return True if keep else (False, f"url:{reason}")
