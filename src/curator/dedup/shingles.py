@@ -64,22 +64,58 @@ class Shingler:
         # chunk-wise needs whitespace-normalising text normalisation, as datatrove's default
         self._nlp = chunk_local_spacy(self.tokenizer) if norm_config.norm_whitespace else None
         # per process, so the tasks a worker runs one after another share what earlier ones learned
-        cache_key = (type(self.tokenizer).__name__, getattr(self.tokenizer, "language", None), repr(norm_config))
+        cache_key = (
+            type(self.tokenizer).__name__,
+            getattr(self.tokenizer, "language", None),
+            repr(norm_config),
+        )
         self._chunks = _CHUNK_CACHES.setdefault(cache_key, {})
+        self._special_cases = (
+            frozenset(self._nlp.tokenizer.rules or {}) if self._nlp is not None else frozenset()
+        )
+
+    def _is_one_token(self, piece: str) -> bool:
+        """True if spaCy's tokenizer would return `piece` (no whitespace) unchanged: it is no special
+        case and none of the tokenizer's own prefix, suffix or infix patterns matches it. Most words
+        are; they skip spaCy, whose lexeme creation makes a new word cost ~50x a cached one."""
+        tok = self._nlp.tokenizer
+        return (
+            piece not in self._special_cases
+            and (tok.prefix_search is None or tok.prefix_search(piece) is None)
+            and (tok.suffix_search is None or tok.suffix_search(piece) is None)
+            and (tok.infix_finditer is None or next(tok.infix_finditer(piece), None) is None)
+        )
 
     def _fill(self, chunks: list[str]) -> None:
-        """Tokenize chunks not yet cached, all in one tokenizer call (token offsets map tokens to chunks)."""
-        simplified = [simplify_text(c, self.norm_config) for c in chunks]
-        joined = " ".join(simplified)
-        starts = list(accumulate((len(s) + 1 for s in simplified[:-1]), initial=0))
+        """Tokenize chunks not yet cached: plain words directly, the others in one spaCy call (token
+        offsets map its tokens back to their chunks)."""
         per_chunk: list[list[str]] = [[] for _ in chunks]
-        nlp = self._nlp
-        with nlp.memory_zone():
-            nlp.max_length = len(joined) + 10
-            for token in nlp.tokenizer(joined):
-                text = token.text.strip()
-                if text:
-                    per_chunk[bisect_right(starts, token.idx) - 1].append(text)
+        hard: list[tuple[int, str]] = []  # (chunk index, piece) for spaCy
+        for i, chunk in enumerate(chunks):
+            for piece in simplify_text(chunk, self.norm_config).split(" "):
+                if not piece:
+                    continue
+                if self._is_one_token(piece):
+                    per_chunk[i].append(piece)
+                else:
+                    hard.append((i, piece))
+                    per_chunk[i].append(None)  # placeholder: keeps the order of the chunk's tokens
+        if hard:
+            joined = " ".join(piece for _, piece in hard)
+            starts = list(accumulate((len(piece) + 1 for _, piece in hard[:-1]), initial=0))
+            pieces: list[list[str]] = [[] for _ in hard]
+            nlp = self._nlp
+            with nlp.memory_zone():
+                nlp.max_length = len(joined) + 10
+                for token in nlp.tokenizer(joined):
+                    text = token.text.strip()
+                    if text:
+                        pieces[bisect_right(starts, token.idx) - 1].append(text)
+            spacy_tokens = iter(pieces)
+            for i in dict.fromkeys(i for i, _ in hard):
+                per_chunk[i] = [
+                    t for tok in per_chunk[i] for t in (next(spacy_tokens) if tok is None else [tok])
+                ]
         self._chunks.update(zip(chunks, map(tuple, per_chunk), strict=True))
 
     def tokens(self, text: str) -> list[str]:
