@@ -169,9 +169,9 @@ def assert_same_run(slurm_output: Path, local_output: Path) -> None:
 @pytest.mark.slurm
 def test_demo_on_slurm_writes_the_same_documents_as_the_local_run(slurm_cluster, tmp_path):
     local, output = tmp_path / "local", tmp_path / "slurm"
-    curator(*run_args(DEMO, local, "--executor", "local"))
     # one array task per array: the first job is split in two arrays, both of which the next job waits for
     printed = curator(*on_slurm(DEMO, output, "--set", "executor.slurm.max_array_size=1"))
+    curator(*run_args(DEMO, local, "--executor", "local"))  # while the Slurm jobs run
     (submission,) = submissions(output)
     first, *others = submission["jobs"].values()
     assert len(first["ids"]) == TASKS and first["submitted_tasks"] == TASKS
@@ -197,7 +197,6 @@ def first_stage_config(tmp_path) -> Path:
 @pytest.mark.slurm
 def test_cancelled_run_resubmits_only_unfinished_tasks_and_completes(slurm_cluster, first_stage_config, tmp_path):
     local, output = tmp_path / "local", tmp_path / "slurm"
-    curator(*run_args(first_stage_config, local, "--executor", "local"))
     # the tasks run one at a time, so cancelling after the first one leaves work undone
     args = on_slurm(first_stage_config, output, "--set", f"executor.slurm.stages.{FIRST_STAGE}.max_running_tasks=1")
     curator(*args)
@@ -223,4 +222,5 @@ def test_cancelled_run_resubmits_only_unfinished_tasks_and_completes(slurm_clust
     curator(*args)
     resubmitted = submissions(output)[-1]["jobs"][first_job]
     assert resubmitted["submitted_tasks"] == TASKS - first["done"]
+    curator(*run_args(first_stage_config, local, "--executor", "local"))  # while the Slurm jobs run
     assert_same_run(output, local)
