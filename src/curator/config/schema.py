@@ -58,7 +58,9 @@ class SlurmConfig(StrictModel):
         description="extra #SBATCH options without the dashes, e.g. {constraint: cpu}; '' for a flag",
     )
     venv_path: str | None = Field(
-        None, description="activate script the jobs source (default: the running interpreter's venv)"
+        None,
+        description="activate script the jobs source, relative to the config file's folder "
+        "(default: the venv of the running interpreter)",
     )
     max_array_size: PositiveInt = Field(
         1001, description="the cluster's MaxArraySize: larger jobs are split into several arrays"
