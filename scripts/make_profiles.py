@@ -1,4 +1,5 @@
-"""Regenerate lang_profiles/ for every language lid.176 can output (`make profiles`).
+"""Regenerate lang_profiles/ for every language the LID stage can output (`make profiles`): lid.176's
+176 labels and heliport's (the default engine is their ensemble).
 
 Text: ../shared/data/lid-dev (Leipzig web sentences, 75 languages), the UDHR bundled in
 data/calibration/ (129 lid.176 languages) and, for the reference language English, the
@@ -31,6 +32,12 @@ def lid176_languages() -> list[str]:
     return [info.language for (engine, _), info in label_table().items() if engine == "fasttext"]
 
 
+def lid_languages() -> list[str]:
+    """Every language the default LID (the fastText + heliport ensemble) can output, lid.176's first."""
+    heliport = [info.language for (engine, _), info in label_table().items() if engine == "heliport"]
+    return list(dict.fromkeys([*lid176_languages(), *heliport]))
+
+
 def with_language_scores(documents: Iterable[Document]) -> Iterator[Document]:
     """lid.176's score for each document's own language (0 when it is not among the top 5)."""
     engine = FastTextEngine()
@@ -46,7 +53,7 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=PROJECT_ROOT.parent / "shared" / "data")
     args = parser.parse_args()
 
-    languages = lid176_languages()
+    languages = lid_languages()
     documents = [
         *lid_dev_documents(args.shared / "lid-dev", languages),
         *udhr_documents(languages),

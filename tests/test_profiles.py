@@ -1,5 +1,6 @@
-"""The shipped lang_profiles/: one per language lid.176 can output, each loadable, each with a word
-tokenizer that works offline, each saying where its numbers come from."""
+"""The shipped lang_profiles/: one per language the LID stage can output (lid.176's 176 labels and
+heliport's), each loadable, each with a word tokenizer that works offline, each saying where its
+numbers come from."""
 
 import pytest
 from datatrove.utils.word_tokenizers import load_tokenizer_assignments, load_word_tokenizer
@@ -10,6 +11,8 @@ from curator.paths import DEFAULT_PROFILES_DIR
 from curator.profiles import LanguageProfile, has_own_profile, load_profile
 
 LID176 = sorted({info.language for (engine, _), info in label_table().items() if engine == "fasttext"})
+# the default LID engine is the fastText + heliport ensemble: it can output either's labels
+ALL_LID = sorted({info.language for info in label_table().values()})
 SPACE_LESS = {  # a sentence each, and the fewest words the tokenizer must find in it
     "cmn_Hani": ("我们今天去北京看朋友。", 4),
     "jpn_Jpan": ("私たちは今日東京へ行きます。", 5),
@@ -24,13 +27,13 @@ SPACE_LESS = {  # a sentence each, and the fewest words the tokenizer must find 
 HAN_HANGUL = {"cmn_Hani", "jpn_Jpan", "kor_Hang"}
 
 
-def test_every_lid176_language_has_its_own_profile():
+def test_every_language_the_lid_stage_can_output_has_its_own_profile():
     assert len(LID176) == 176
-    missing = [lang for lang in LID176 if not has_own_profile(lang)]
+    missing = [lang for lang in ALL_LID if not has_own_profile(lang)]
     assert missing == []
 
 
-@pytest.mark.parametrize("language", LID176)
+@pytest.mark.parametrize("language", ALL_LID)
 def test_profile_loads_and_says_where_it_comes_from(language):
     profile = load_profile(language)
     assert isinstance(profile, LanguageProfile)
@@ -42,7 +45,7 @@ def test_profile_loads_and_says_where_it_comes_from(language):
         assert len(profile.stopwords) >= profile.min_stop_words
 
 
-@pytest.mark.parametrize("language", LID176)
+@pytest.mark.parametrize("language", ALL_LID)
 def test_profile_tokenizer_runs_offline(language):
     key = load_profile(language).tokenizer_key
     factory = load_tokenizer_assignments()[key]

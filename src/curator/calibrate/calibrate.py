@@ -351,11 +351,12 @@ def summary_markdown(results: list[LanguageResult], settings: CalibrationSetting
         f"Input: `{inputs}`. Reference: `{settings.reference}` at datatrove's English thresholds, loosened where "
         f"a rule removes more than {settings.max_removed_share:.0%} of its calibration documents (so for every language). "
         f"Full calibration from ≥ {settings.min_docs} documents shared with the reference's sources; "
-        f"partial (stop words, word-length bounds) from ≥ {settings.min_docs_partial}; otherwise default.yaml.",
+        f"partial (stop words, word-length bounds) from ≥ {settings.min_docs_partial}.",
         "",
         f"- full: {len(by_tier['full'])} languages",
         f"- partial: {len(by_tier['partial'])} languages: {' '.join(sorted(by_tier['partial'])) or '-'}",
-        f"- fell back to default.yaml (too little data): {len(by_tier['none'])} languages: "
+        f"- too little data (thresholds: median of the same script's calibrated languages, else default.yaml; "
+        f"stop words and language_score: default.yaml): {len(by_tier['none'])} languages: "
         f"{' '.join(sorted(by_tier['none'])) or '-'}",
         "",
         "| language | tier | docs (by source) | tokenizer | min/max avg word length | min_doc_words | line_punct_thr | language_score | min_stop_words | fell back |",
@@ -379,8 +380,8 @@ def calibrate_profiles(
     also_languages: Iterable[str] = (),
     inputs: str = "",
 ) -> list[LanguageResult]:
-    """Measure, calibrate and write `<language>.yaml` for every language seen (and `also_languages`,
-    which get default.yaml's values when there is no text for them) plus CALIBRATION.md."""
+    """Measure, calibrate and write `<language>.yaml` for every language seen and every one of
+    `also_languages` (without text: see borrow_from_script), plus CALIBRATION.md."""
     samples = measure(documents, settings.max_docs)
     reference = samples.get(settings.reference)
     if reference is None or reference.n_docs < settings.min_docs:

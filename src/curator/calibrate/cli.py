@@ -40,4 +40,5 @@ def calibrate_command(input_glob, out_dir, reference, min_docs, min_docs_partial
     tiers = {tier: [r.profile.language for r in results if r.tier == tier] for tier in ("full", "partial", "none")}
     click.echo(f"{len(results)} profiles in {out_dir}: {len(tiers['full'])} calibrated, "
                f"{len(tiers['partial'])} partly ({' '.join(tiers['partial']) or '-'}), "
-               f"{len(tiers['none'])} from default.yaml ({' '.join(tiers['none']) or '-'}); summary: {out_dir}/CALIBRATION.md")
+               f"{len(tiers['none'])} without enough text, given their script's median or default.yaml "
+               f"({' '.join(tiers['none']) or '-'}); summary: {out_dir}/CALIBRATION.md")

@@ -44,16 +44,18 @@ def sentences_to_documents(sentences: list[str], seed: str) -> list[str]:
     return documents
 
 
-def match_language(code: str, languages: list[str], own_files: set[str] = frozenset()) -> str | None:
-    """The language (xxx_Scrp) of `languages` that an ISO 639-3 code names: the same code, else the
-    first member or macrolanguage in list order (lid.176's order puts the big language first) that has
-    no text of its own (`own_files`: msa is Malay, not Indonesian, when ind has its own file)."""
+def match_languages(code: str, languages: list[str], own_files: set[str] = frozenset()) -> list[str]:
+    """The languages (xxx_Scrp) of `languages` whose text an ISO 639-3 code's file is: the same code,
+    and the first member or macrolanguage in list order (lid.176's order puts the big language first)
+    that has no file of its own: `ara` text serves ara_Arab and arb_Arab, `msa` serves msa_Latn and
+    zsm_Latn (not ind_Latn, which has its own file)."""
     exact = [lang for lang in languages if language_code(lang) == code]
     related = [
         lang for lang in languages
-        if language_code(lang) not in own_files and same_language(language_code(lang), code)
+        if language_code(lang) not in own_files and language_code(lang) != code
+        and same_language(language_code(lang), code)
     ]
-    return (exact or related or [None])[0]
+    return exact + related[:1]
 
 
 def lid_dev_documents(folder: Path, languages: list[str], part: slice = slice(None)) -> Iterator[Document]:
@@ -64,13 +66,14 @@ def lid_dev_documents(folder: Path, languages: list[str], part: slice = slice(No
     rows = read_tsv(folder / "languages.tsv")
     own_files = {row["iso639_3"] for row in rows}
     for row in rows:
-        language = match_language(row["iso639_3"], languages, own_files)
-        if language is None:
+        matched = match_languages(row["iso639_3"], languages, own_files)
+        if not matched:
             continue
         lines = (folder / f"{row['iso639_3']}.txt").read_text(encoding="utf-8").splitlines()
         sentences = [s.strip() for s in lines if s.strip()][part]
         for text in sentences_to_documents(sentences, row["iso639_3"]):
-            yield Document(text, language, "lid-dev")
+            for language in matched:
+                yield Document(text, language, "lid-dev")
 
 
 def udhr_documents(languages: list[str], sections: set[str] | None = None, path: Path = UDHR_BUNDLE) -> Iterator[Document]:
