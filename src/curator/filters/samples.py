@@ -4,7 +4,7 @@
   shared/data/bench/real-pages.warc.gz, see tests/data/filters/PROVENANCE.md);
 - clean article text: the gold `articleBody` of shared/data/html-gold/scrapinghub;
 - clean sentences in 75 languages: shared/data/lid-dev/<iso639-3>.txt, consecutive sentences
-  grouped into paragraphs (one per line) and documents, labelled `<iso639-3>_<script>`.
+  grouped into paragraphs (one per line) and documents, labelled as the lid block labels them.
 """
 
 from __future__ import annotations
@@ -37,9 +37,17 @@ def gold_articles(scrapinghub_dir: Path) -> list[Document]:
 
 
 def lid_dev_languages(lid_dev_dir: Path) -> dict[str, str]:
-    """iso639_3 -> `<iso639_3>_<script>` from languages.tsv."""
-    rows = (line.split("\t") for line in (lid_dev_dir / "languages.tsv").read_text(encoding="utf-8").splitlines()[1:])
-    return {row[1]: f"{row[1]}_{row[2]}" for row in rows}
+    """iso639_3 -> the label the lid block gives the file's text (e.g. zho -> cmn_Hani, as fastText's
+    `zh` is normalised), else `<iso639_3>_<script>` of languages.tsv for languages fastText lacks."""
+    from curator.lid.labels import normalize_label
+
+    labels = {}
+    for line in (lid_dev_dir / "languages.tsv").read_text(encoding="utf-8").splitlines()[1:]:
+        iso1, iso3, script = line.split("\t")[:3]
+        sample = (lid_dev_dir / f"{iso3}.txt").read_text(encoding="utf-8")[:2000]
+        label = normalize_label(iso1, engine="fasttext", text=sample)
+        labels[iso3] = label if len(label.partition("_")[0]) == 3 else f"{iso3}_{script}"
+    return labels
 
 
 def sentence_docs(

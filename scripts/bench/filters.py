@@ -1,0 +1,101 @@
+"""Fused heuristic filters vs datatrove's chain on the same real documents, and keep rates of clean text.
+
+    .venv/bin/python scripts/bench/filters.py [--profiles DIR] [--no-keep-rates]
+
+1. Speed: the extracted real pages (tests/data/filters/real_pages.parquet, made from
+   ../shared/data/bench/real-pages.warc.gz) and the scrapinghub gold articles, through
+   GopherRepetition + FineWebQuality + GopherQuality (datatrove, same thresholds) and through
+   curator's FusedHeuristicFilter. Tokenizer models are loaded before timing; the fused filter's
+   chunk cache starts empty (first pass) and is then warm (second pass). CPU seconds of this process
+   (the machine is shared), wall seconds beside. Also checks both take the same decisions.
+2. Keep rates: every lid-dev language's sentences grouped into documents (clean web prose), through
+   the fused filter with the profiles; a language whose clean text is removed needs calibration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED = ROOT.parent / "shared" / "data"
+REAL_PAGES = ROOT / "tests" / "data" / "filters" / "real_pages.parquet"
+
+
+def timed(run, docs) -> tuple[list, float, float]:
+    cpu, wall = time.process_time(), time.perf_counter()
+    results = [run(doc) for doc in docs]
+    return results, time.process_time() - cpu, time.perf_counter() - wall
+
+
+def speed(profiles: str | None) -> None:
+    from datatrove.data import Document
+
+    from curator.filters.fused import FusedHeuristicFilter
+    from curator.filters.reference import chain_first_failure, datatrove_chain
+    from curator.filters.samples import gold_articles, real_pages
+
+    docs = real_pages(REAL_PAGES) + gold_articles(SHARED / "html-gold" / "scrapinghub")
+    fused = FusedHeuristicFilter(profiles)
+    chains = {}
+    for language in sorted({d.metadata["language"] for d in docs}):  # load every model before timing
+        rules = fused.rules_for(language)
+        chains[language] = datatrove_chain(rules.profile)
+        warm_up = Document(text="Warm up the tokenizer.", id="warm-up", metadata={"language": language})
+        chain_first_failure(chains[language], warm_up)
+        rules.splitter.words(warm_up.text)
+    theirs, dt_cpu, dt_wall = timed(lambda d: chain_first_failure(chains[d.metadata["language"]], d), docs)
+    ours, cpu, wall = timed(lambda d: fused.rules_for(d.metadata["language"]).first_failure(d.text), docs)
+    _, warm_cpu, warm_wall = timed(lambda d: fused.rules_for(d.metadata["language"]).first_failure(d.text), docs)
+    n = len(docs)
+    agree = sum(a == b for a, b in zip(ours, theirs, strict=True))
+    print(f"{n} documents ({sum(len(d.text) for d in docs) / 1e6:.1f} M chars), "
+          f"{Counter(d.metadata['language'] for d in docs).most_common(3)}...")
+    print(f"datatrove chain : {n / dt_cpu:7.1f} docs/s CPU ({n / dt_wall:6.1f} wall)")
+    print(f"fused, 1st pass : {n / cpu:7.1f} docs/s CPU ({n / wall:6.1f} wall)   ratio {dt_cpu / cpu:.2f}x")
+    print(f"fused, warm     : {n / warm_cpu:7.1f} docs/s CPU ({n / warm_wall:6.1f} wall)   ratio {dt_cpu / warm_cpu:.2f}x")
+    print(f"same decision and first reason: {agree}/{n}; kept {sum(r is None for r in ours)}")
+
+
+def keep_rates(profiles: str | None) -> None:
+    from curator.filters.fused import FusedHeuristicFilter
+    from curator.filters.samples import gold_articles, sentence_docs
+
+    fused = FusedHeuristicFilter(profiles)
+    docs = sentence_docs(SHARED / "lid-dev") + gold_articles(SHARED / "html-gold" / "scrapinghub")
+    kept, total, reasons = Counter(), Counter(), defaultdict(Counter)
+    for doc in docs:
+        source = "scrapinghub (eng)" if doc.id.startswith("scrapinghub/") else doc.metadata["language"]
+        reason = fused.filter(doc)
+        total[source] += 1
+        if reason is True:
+            kept[source] += 1
+        else:
+            reasons[source][reason[1]] += 1
+    print(f"\nkeep rate of clean text ({len(docs)} documents), lowest first:")
+    for source in sorted(total, key=lambda s: kept[s] / total[s]):
+        top = ", ".join(f"{r} {c}" for r, c in reasons[source].most_common(2))
+        print(f"  {source:18s} {kept[source]:3d}/{total[source]:3d} {kept[source] / total[source]:6.1%}  {top}")
+    low = [s for s in total if kept[s] / total[s] < 0.95]
+    print(f"{len(total) - len(low)}/{len(total)} sources keep >= 95% of their clean documents")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--profiles", help="lang_profiles directory (default: the bundled one)")
+    parser.add_argument("--no-keep-rates", action="store_true", help="only the speed comparison")
+    args = parser.parse_args()
+    if not SHARED.is_dir():
+        print(f"{SHARED} not found: this benchmark reads ../shared/data beside the project", file=sys.stderr)
+        return 2
+    speed(args.profiles)
+    if not args.no_keep_rates:
+        keep_rates(args.profiles)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
