@@ -27,6 +27,7 @@ import yaml
 from curator.paths import PROJECT_ROOT
 from curator.quality import corpus
 from curator.quality.train import (
+    Example,
     TrainSettings,
     held_out_metrics,
     score_examples,
@@ -189,6 +190,9 @@ def main() -> None:
     counts = Counter((e.source, "positive" if e.positive else "negative") for e in examples)
     print(f"{len(examples)} documents from {len(pages)} pages ({len(train)} train, {len(valid)} held out)")
 
+    if recipe.get("skeleton_copies"):
+        skeletons = [Example(corpus.skeleton(e.text), e.positive, e.group, e.source) for e in train]
+        train = train + [e for e in skeletons if len(e.text.split()) >= 5]
     settings = TrainSettings(seed=recipe["seed"], **recipe.get("train", {}))
     train_classifier(train, args.out, settings)
     scores = score_examples(args.out, valid)

@@ -148,6 +148,13 @@ def ui_string_pages(
         yield Page(f"{source}/{i // per_page}", source, negative=strings[i : i + per_page])
 
 
+def skeleton(text: str) -> str:
+    """The text without its words: punctuation, symbols and digits only. A model trained also on
+    skeletons learns what prose looks like without knowing the words, which is all it sees of a
+    language it was not trained on (its words are unknown to it)."""
+    return " ".join(t for t in prepare_text(text).split() if not any(c.isalpha() for c in t))
+
+
 def n_tokens(text: str) -> int:
     return len(prepare_text(text).split())
 
