@@ -1,8 +1,12 @@
 """Pages as blocks: container marks survive resiliparse balanced, links and headings are seen."""
 
+import pytest
+
 from curator.extract.blocks import (
     CLOSE_MARK,
+    MAX_DEPTH,
     OPEN_MARK,
+    TooDeeplyNested,
     mark_containers,
     page_blocks,
     parse_markup,
@@ -56,3 +60,14 @@ def test_wide_characters_weigh_more():
     assert text_units("abc") == 3
     assert text_units("中文字") == 9
     assert text_units("日本語とEnglish") == len("日本語とEnglish") + 8
+
+
+def test_deep_but_possible_nesting_is_tracked_to_a_bound():
+    page = "<div>" * 800 + "<p>" + "Deep text that is still found. " * 5 + "</p>" + "</div>" * 800
+    (only,) = page_blocks(page)
+    assert only.text.startswith("Deep text") and len(only.containers) == MAX_DEPTH
+
+
+def test_absurd_nesting_is_refused_before_resiliparse():
+    with pytest.raises(TooDeeplyNested):
+        page_blocks("<div>" * 20_000 + "text" + "</div>" * 20_000)  # resiliparse alone: ~30 s

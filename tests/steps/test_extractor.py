@@ -80,6 +80,18 @@ def test_empty_and_broken_pages_counted(monkeypatch):
     assert removed(step)["extract:no_text"] == 1
 
 
+@pytest.mark.parametrize("engine", ["fast", "hybrid"])
+def test_hostile_nesting_is_refused_and_counted(engine):
+    """20,000 nested divs would hold resiliparse ~30 s in C (no timer can stop it); lxml, hence
+    trafilatura, gives up beyond ~256 levels anyway."""
+    nested = "<html><body>" + "<div>" * 20_000 + "<p>" + "Text at the bottom of a deep page. " * 4 + "</p>"
+    normal = "<html><body><div><p>" + "An ordinary page with a paragraph of text in it. " * 5 + "</p></div>"
+    step = HtmlExtractor(engine)
+    kept = run(step, [Document(text=nested, id="deep"), Document(text=normal, id="normal")])
+    assert [d.id for d in kept] == ["normal"]
+    assert removed(step) == {"extract:too_deep": 1}
+
+
 def test_import_error_fails_before_the_first_page(monkeypatch):
     def broken_engine():
         import curator_no_such_module  # noqa: F401

@@ -4,7 +4,8 @@ datatrove's extractor runs each page through a pipe to a sandbox process and rep
 an ImportError included, as a timeout. Here the engine is built (and imported) before the first
 page, so a broken install fails the task at start-up; a slow page is interrupted by a timer in
 the same process (no pipe, no pickling of every page); and every lost page is counted with its
-reason: extract:too_large, extract:timeout, extract:no_text, extract:error:<exception>.
+reason: extract:too_large, extract:timeout, extract:no_text, extract:<reason> for engine
+exceptions that carry one (extract:too_deep), else extract:error:<exception>.
 
 The timer interrupts Python code only: a single C call (lxml or resiliparse parsing) runs to its
 end, which `max_html_bytes` keeps short.
@@ -100,7 +101,7 @@ class HtmlExtractor(PipelineStep):
             raise ImportError(f"extract engine '{self.engine}' failed to import while extracting: {e}. "
                               "Reinstall the environment (`make install`).") from e
         except Exception as e:  # a page that breaks the parser is skipped, counted
-            return None, f"extract:error:{type(e).__name__}"
+            return None, f"extract:{getattr(e, 'reason', None) or 'error:' + type(e).__name__}"
         if not text or not text.strip():
             return None, "extract:no_text"
         return text, None
