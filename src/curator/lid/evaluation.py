@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import random
 import re
+import zlib
 from collections import defaultdict
 from collections.abc import Callable
 from functools import lru_cache
@@ -93,6 +94,12 @@ def udhr_pages(folder: Path, extract: Extract, per_declaration: int = 2) -> list
             doc = BOILERPLATE.format(title=html.escape(" ".join(chunk[0].split()[:8])), body=body)
             pages.append((code.group(1), extract(doc), all_text(doc)))
     return pages
+
+
+def udhr_half(code: str) -> int:
+    """0 (tuning half) or 1 (held-out half) of the UDHR stand-in, fixed per language: choices
+    (voters, weights) are made on half 0 and reported on half 1, so they are not fitted to it."""
+    return zlib.crc32(code.encode()) % 2
 
 
 def known_to_lid176(code: str) -> bool:

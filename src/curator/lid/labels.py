@@ -56,6 +56,13 @@ def _by_label() -> dict[str, LabelInfo]:
 
 
 @lru_cache(maxsize=1)
+def non_language_labels() -> frozenset[tuple[str, str]]:
+    """(engine, label) pairs that name no language (CLD2's `xxx`, py3langid's `zxx`): abstentions."""
+    rows = read_tsv(DATA_DIR / "label_aliases.tsv")
+    return frozenset((row["engine"], row["label"]) for row in rows if row["iso639_3"] == "-")
+
+
+@lru_cache(maxsize=1)
 def macrolanguages() -> dict[str, str]:
     """ISO 639-3 individual language -> its macrolanguage (zsm -> msa, arb -> ara, srp -> hbs)."""
     return {row["member"]: row["macrolanguage"] for row in read_tsv(DATA_DIR / "macrolanguages.tsv")}

@@ -29,20 +29,22 @@ class LanguageIdFilter(CuratorFilter):
     name = "🌐 language id"
 
     def __init__(self, engine: str = "ensemble", model: str | None = None, languages: list[str] | None = None,
-                 profiles: str | None = None, main_share: float = 0.5, exclusion_writer=None):
+                 profiles: str | None = None, main_share: float = 0.5, exclusion_writer=None,
+                 voters: list[str] | None = None):
         super().__init__(exclusion_writer=exclusion_writer)
         self.engine_name = engine
         self.model = model
         self.languages = languages
         self.profiles = profiles
         self.main_share = main_share
+        self.voters = voters
         self._engine: LidEngine | None = None
 
     @property
     def engine(self) -> LidEngine:
         """Loaded on first use, in the worker process."""
         if self._engine is None:
-            self._engine = make_engine(self.engine_name, self.model)
+            self._engine = make_engine(self.engine_name, self.model, self.voters)
         return self._engine
 
     def __getstate__(self):  # models are not pickled to workers
