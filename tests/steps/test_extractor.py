@@ -80,7 +80,7 @@ def test_empty_and_broken_pages_counted(monkeypatch):
     assert removed(step)["extract:no_text"] == 1
 
 
-@pytest.mark.parametrize("engine", ["fast", "hybrid"])
+@pytest.mark.parametrize("engine", ["fast", "hybrid", "resiliparse"])
 def test_hostile_nesting_is_refused_and_counted(engine):
     """20,000 nested divs would hold resiliparse ~30 s in C (no timer can stop it); lxml, hence
     trafilatura, gives up beyond ~256 levels anyway."""

@@ -32,7 +32,10 @@ def trafilatura_engine(favor_precision: bool = True, fast: bool = False) -> Call
 def resiliparse_engine() -> Callable[[str], str]:
     from resiliparse.extract.html2text import extract_plain_text
 
+    from curator.extract.blocks import check_nesting
+
     def extract(html: str) -> str:
+        check_nesting(html)  # pages nested too deep would stall resiliparse (extract:too_deep)
         return extract_plain_text(html, main_content=True, alt_texts=False, links=False, list_bullets=True)
 
     return extract
