@@ -88,6 +88,7 @@ def _refuse_deep(marker: _Marker, max_nesting: int) -> None:
 
 
 def mark_containers(html: str, max_nesting: int = MAX_NESTING) -> str:
+    """The page with OPEN_MARK/CLOSE_MARK inside each container; TooDeeplyNested past `max_nesting`."""
     if OPEN_MARK in html or CLOSE_MARK in html:
         html = _MARKS.sub("", html)
     marker = _Marker()
