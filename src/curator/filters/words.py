@@ -82,7 +82,7 @@ class WordSplitter:
 
         self._cache = {}
         tok = self.tokenizer
-        spacy_tok = tok._spacy_xx if isinstance(tok, WhitespaceTokenizer) else tok
+        spacy_tok = tok._spacy_xx if type(tok) is WhitespaceTokenizer else tok  # not Burmese: a subclass
         if type(spacy_tok) is not SpaCyTokenizer or spacy_tok.config is not None:
             return  # zh, ja, vi: segmenters that see the whole text
         # A private copy of the pipeline: lexical attributes (shape, like_url...) do not change
