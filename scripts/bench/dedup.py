@@ -4,9 +4,9 @@ Documents: 200 words each, drawn from the word frequencies of real articles
 (../shared/data/html-gold/scrapinghub), 10% of them near-duplicates of another (3 words edited).
 
 1. signatures (CPU seconds, in alternating slices): curator's DedupSignatures step vs datatrove's
-   MinhashDedupSignature step (both whole
-   steps, one process, writing their files) and vs datasketch's per-document MinHash.update loop over
-   the same shingles (datatrove's normalisation and tokenizer). Signatures are checked bit-identical
+   MinhashDedupSignature step (both whole steps, one process, writing their files) and vs
+   datasketch's per-document MinHash.update loop over the same shingles (datatrove's normalisation
+   and tokenizer). Signatures are checked bit-identical
    to datatrove's, so the Jaccard estimates are the same.
 2. whole stage: curator's 4 phases vs datatrove's 4 MinHash stages, LocalPipelineExecutor with the
    same tasks and workers, Parquet in and out; the duplicate clusters and removed counts are compared.

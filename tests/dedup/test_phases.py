@@ -53,3 +53,13 @@ def test_unknown_document_stops_the_filter_with_a_message(tmp_path, articles):
     step = run_phases(tmp_path, docs)
     with pytest.raises(RuntimeError, match="'intruder'.*was not keyed"):
         list(step.run(iter([docs[0], english("intruder", articles[2])]), rank=0, world_size=1))
+
+
+def test_language_without_tokenizer_falls_back_to_whitespace_and_counts_it(tmp_path, articles):
+    """qaa is reserved for local use: no tokenizer is assigned to it."""
+    docs = [Document(text=articles[0], id=f"x{i}", metadata={"language": "qaa_Latn"}) for i in range(2)]
+    side = str(tmp_path / "side")
+    step = DedupSignatures(side, MinhashScheme())
+    assert list(step.run(iter(docs), rank=0, world_size=1)) == docs
+    assert step.stats.stats["tokenizer_fallback/qaa_Latn"].total == 1
+    assert step.stats.stats.get("too_short_for_minhash") is None  # every document was shingled
