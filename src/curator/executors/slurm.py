@@ -335,8 +335,8 @@ def ensure_no_active_jobs(layout: RunLayout) -> None:
     jobs that can never start because their dependency failed."""
     ids = _all_submitted_ids(_read_submissions(layout))
     entries = [e for e in read_queue(ids) if e.state in ACTIVE_STATES]
-    stuck = sorted({e.job_id for e in entries if e.never_starts})
-    active = sorted({e.job_id for e in entries if not e.never_starts})
+    stuck = sorted({e.job_id for e in entries if e.never_starts}, key=int)
+    active = sorted({e.job_id for e in entries if not e.never_starts}, key=int)
     if active:
         joined = ",".join(active)
         raise CuratorError(f"{layout.root}: Slurm jobs {joined} of this run are still queued or running; wait for "
