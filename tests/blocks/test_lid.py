@@ -113,3 +113,21 @@ def test_check_reports_a_model_that_does_not_load(tmp_path):
 def test_check_rejects_a_model_for_heliport(tmp_path):
     problems = make_block(tmp_path, engine="heliport", model="x.bin", profiles=profiles(tmp_path, 0.5)).check()
     assert [p.key for p in problems] == ["model"]
+
+
+def test_check_rejects_a_model_no_voter_uses(tmp_path):
+    problems = make_block(tmp_path, voters=["heliport", "cld2"], model="x.bin", profiles=profiles(tmp_path, 0.5)).check()
+    assert [p.key for p in problems] == ["model"]
+    assert "does not use" in problems[0].message
+
+
+def test_voters_choose_the_ensemble_engines(tmp_path):
+    block = make_block(tmp_path, voters=["heliport", "cld2"], profiles=profiles(tmp_path, 0.3))
+    step, kept = run_step(block, [Document(text=sentences("tsn", 5), id="tsn")])
+    assert [engine.name for engine in step.engine.engines] == ["heliport", "cld2"]
+    assert kept[0].metadata["language"] == "tsn_Latn"  # heliport lacks Tswana: CLD2 names it
+
+
+def test_unknown_voter_is_a_config_error():
+    with pytest.raises(ValueError, match="voters"):
+        LidParams(voters=["glotlid"])

@@ -3,7 +3,7 @@
 import pytest
 
 from curator.extract.engines import ENGINES as EXTRACTORS
-from curator.lid.engines import lid_input, main_lines, make_engine, normalize_text
+from curator.lid.engines import Cld2Engine, lid_input, main_lines, make_engine, normalize_text
 from curator.lid.evaluation import lingua_pages, overall, short_pages
 from curator.lid.labels import same_language
 from tests.conftest import shared_data
@@ -14,7 +14,7 @@ LANGUAGES = ["deu", "rus", "jpn", "kor", "zho", "tha", "ara", "hin", "ell", "heb
 
 @pytest.fixture(scope="module")
 def engines():
-    return {name: make_engine(name) for name in ("fasttext", "heliport", "ensemble")}
+    return {name: make_engine(name) for name in ("fasttext", "heliport", "cld2", "langid", "ensemble")}
 
 
 @pytest.mark.parametrize("code", LANGUAGES)
@@ -28,7 +28,8 @@ def test_top3_is_ranked_and_scored(engines):
     for engine in engines.values():
         top = engine.predict("Der schnelle braune Fuchs springt über den faulen Hund.", 3)
         assert top[0][0] == "deu_Latn"
-        assert len(top) == 3 and all(0 <= s <= 1 for _, s in top)
+        # CLD2 names only the languages it finds in the text (up to 3)
+        assert (len(top) == 3 or engine.name == "cld2") and all(0 <= s <= 1 for _, s in top)
         assert [s for _, s in top] == sorted((s for _, s in top), reverse=True)
 
 
@@ -82,3 +83,30 @@ def test_main_lines_drop_short_boilerplate_lines():
     assert main_lines(text) == "Ein langer deutscher Absatz über das Wetter in Berlin und anderswo."
     assert main_lines(text, 1.0) == text
     assert main_lines("one line only") == "one line only"
+
+
+@pytest.mark.parametrize("code", ["tsn", "xho", "deu", "rus", "tha"])
+def test_cld2_and_langid_label_paragraphs(engines, code):
+    """The extra voters on real paragraphs (5 sentences); CLD2 also knows Tswana and Xhosa."""
+    lines = shared_data(f"lid-dev/{code}.txt").read_text(encoding="utf-8").splitlines()[:100]
+    paragraphs = [normalize_text("\n".join(lines[i : i + 5])) for i in range(0, 100, 5)]
+    for name in ("cld2", "ensemble") + (("langid",) if code != "tsn" else ()):  # py3langid has no Tswana
+        hits = [same_language(code, engines[name].predict(p)[0][0]) for p in paragraphs]
+        assert sum(hits) >= 18, (name, code, sum(hits))
+
+
+def test_cld2_abstains_when_unsure_or_on_bytes_it_rejects():
+    cld2 = Cld2Engine()
+    assert cld2.predict_checked("a", 3)[1] is False  # too little text: not reliable
+    assert cld2.predict_checked("12345", 3) == ([("und_Zyyy", 0.0)], False)
+    prediction, sure = cld2.predict_checked("Der schnelle braune Fuchs springt über den faulen Hund.\x00\ud800", 3)
+    assert sure and prediction[0][0] == "deu_Latn"  # control characters and lone surrogates dropped
+
+
+def test_ensemble_voters_are_configurable():
+    assert [e.name for e in make_engine("ensemble").engines] == ["fasttext", "heliport", "cld2"]
+    assert [e.name for e in make_engine("ensemble", voters=["heliport", "langid"]).engines] == ["heliport", "langid"]
+    with pytest.raises(ValueError, match="voters"):
+        make_engine("ensemble", voters=["ensemble"])
+    with pytest.raises(ValueError, match="unknown LID engine"):
+        make_engine("glotlid")

@@ -4,7 +4,7 @@ import fasttext
 import pytest
 
 from curator.lid.engines import FastTextEngine, HeliportEngine, default_fasttext_model
-from curator.lid.labels import FULL_LABEL, label_table, normalize_label, same_language
+from curator.lid.labels import FULL_LABEL, label_table, non_language_labels, normalize_label, same_language
 
 
 def test_every_lid176_label_is_mapped():
@@ -71,3 +71,20 @@ def test_bundled_tables_are_what_the_generator_makes():
 
     for name, (_header, rows, _comment) in tables().items():
         assert read_tsv(DATA_DIR / name) == [{k: str(v) for k, v in row.items()} for row in rows], name
+
+
+@pytest.mark.parametrize("engine", ["cld2", "langid"])
+def test_every_extra_voter_label_is_mapped(engine):
+    rows = {label: info.language for (name, label), info in label_table().items() if name == engine}
+    assert len(rows) > 130 and all(FULL_LABEL.match(language) for language in rows.values())
+    # labels that name no language are left out: the engine abstains on them
+    assert not {label for (name, label) in non_language_labels() if name == engine} & set(rows)
+
+
+@pytest.mark.parametrize(
+    "label, engine, expected",
+    [("iw", "cld2", "heb_Hebr"), ("jw", "cld2", "jav_Latn"), ("xh", "cld2", "xho_Latn"), ("tn", "cld2", "tsn_Latn"),
+     ("zh-Hant", "cld2", "cmn_Hani"), ("sw", "langid", "swh_Latn"), ("yue", "langid", "yue_Hani")],
+)
+def test_extra_voter_labels(label, engine, expected):
+    assert normalize_label(label, engine) == expected

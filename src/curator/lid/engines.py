@@ -13,13 +13,17 @@ from functools import cached_property
 from pathlib import Path
 
 from curator.lid.labels import (
+    dominant_script_any,
     label_table,
     language_code,
+    letter_count,
     macrolanguage_codes,
     macrolanguages,
     non_language_labels,
     normalize_label,
     same_language,
+    script_counts,
+    script_languages,
 )
 
 Prediction = list[tuple[str, float]]  # (language, score), best first
@@ -286,7 +290,39 @@ class EnsembleEngine(LidEngine):
         # best score first; on a tie the individual language before its macrolanguage
         macros = macrolanguage_codes()
         scored.sort(key=lambda item: (-item[1], language_code(item[0]) in macros))
-        return _prefer_member(scored, self.MEMBER_SHARE)[:k] or [(UNDETERMINED, 0.0)]
+        return script_checked(_prefer_member(scored, self.MEMBER_SHARE), text)[:k] or [(UNDETERMINED, 0.0)]
+
+
+SCRIPT_PRESENT_SHARE = 0.1  # a label whose script holds less of the text's letters cannot be its language
+MIN_LETTERS = 10  # fewer letters say nothing about the script
+
+
+def script_checked(scored: Prediction, text: str) -> Prediction:
+    """Put first the best label written in a script the text uses; if no voter offers one, the
+    likely language of the text's main script (data/script_languages.tsv), scored by that
+    script's share of the letters.
+
+    Engines that do not know a script answer some language of another script (Javanese or
+    Mongolian script -> eng_Latn, cmn_Hani): a label whose script is (almost) absent from the
+    text is certainly wrong, whatever its score.
+    """
+    letters = letter_count(text)
+    if not scored or letters < MIN_LETTERS:
+        return scored
+
+    def present(label: str) -> bool:
+        script = label.partition("_")[2]
+        return script_counts(text, (script,))[script] >= SCRIPT_PRESENT_SHARE * letters
+
+    if present(scored[0][0]):
+        return scored
+    fitting = [item for item in scored if present(item[0])]
+    if fitting:
+        return fitting + [item for item in scored if item not in fitting]
+    script, count = dominant_script_any(text)
+    if script == "Zyyy":
+        return scored
+    return [(script_languages().get(script, f"und_{script}"), min(1.0, count / letters)), *scored]
 
 
 def _prefer_member(scored: Prediction, share: float) -> Prediction:

@@ -138,6 +138,39 @@ def dominant_script(text: str) -> str:
     return best if counts[best] else "Zyyy"
 
 
+@lru_cache(maxsize=1)
+def script_languages() -> dict[str, str]:
+    """ISO 15924 script -> its likely language (CLDR), e.g. Java -> jav_Java (data/script_languages.tsv)."""
+    return {row["script"]: row["language"] for row in read_tsv(DATA_DIR / "script_languages.tsv")}
+
+
+@lru_cache(maxsize=1)
+def _known_scripts() -> tuple[str, ...]:
+    """Scripts of script_languages.tsv that `regex` can match (composites like Jpan count via their parts)."""
+    known = []
+    for script in dict.fromkeys((*MAIN_SCRIPTS, *script_languages())):
+        if script in COMPOSITE_SCRIPTS:
+            continue
+        try:
+            regex.compile(rf"\p{{sc={script}}}")
+        except regex.error:  # a script code newer than the regex module's Unicode tables
+            continue
+        known.append(script)
+    return tuple(known)
+
+
+def letter_count(text: str) -> int:
+    """Letters (and combining marks: Brahmic vowel signs) in the text's start (the sample script_counts reads)."""
+    return len(regex.findall(r"[\p{L}\p{M}]", text[:SCRIPT_SAMPLE_CHARS]))
+
+
+def dominant_script_any(text: str) -> tuple[str, int]:
+    """(script, letters) of the most frequent script among every script CLDR names; ('Zyyy', 0) if none."""
+    counts = script_counts(text, _known_scripts())
+    best = max(counts, key=counts.__getitem__)
+    return (best, counts[best]) if counts[best] else ("Zyyy", 0)
+
+
 def language_code(language: str) -> str:
     """`deu_Latn` -> `deu`."""
     return language.partition("_")[0]

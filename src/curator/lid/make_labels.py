@@ -13,6 +13,8 @@ Sources, so nothing in the tables is typed by hand:
 - which member FineWeb2 uses for a macrolanguage and each language's scripts: datatrove's
   assets/tokenizer_assignment.csv (`default_code_1`, `default_script`), the table FineWeb2 used;
 - a script for the few languages that table lacks: CLDR likely subtags (`langcodes`);
+- the likely language of each script (CLDR likely subtags `und-<Script>`): data/script_languages.tsv,
+  what LID answers for text in a script none of its engines knows (Javanese, Mongolian script);
 - Wikipedia codes that differ from ISO 639: data/wikipedia_codes.tsv (lid.176 uses Wikipedia codes).
 """
 
@@ -145,6 +147,25 @@ def label_rows(sources: Sources, engine: str, labels: list[str]) -> list[dict]:
     return rows
 
 
+def script_rows(sources: Sources) -> list[dict]:
+    """ISO 15924 script -> the language CLDR finds most likely for it, in FineWeb2 form (Java -> jav_Java)."""
+    from langcodes import Language
+    from langcodes.data_dicts import LIKELY_SUBTAGS
+
+    rows = []
+    for key in sorted(LIKELY_SUBTAGS):
+        script = key.removeprefix("und-")
+        if not key.startswith("und-") or len(script) != 4 or not script[0].isupper():
+            continue
+        likely = Language.get(key).maximize()
+        try:
+            code3 = sources.individual(sources.iso639_3(likely.language))
+        except Exception:  # a code iso639-lang does not know: no row
+            continue
+        rows.append({"script": script, "language": f"{code3}_{script}", "name": sources.name(code3)})
+    return rows
+
+
 def write_tsv(path: Path, header: list[str], rows: list[dict], comment: str) -> None:
     tmp = path.with_suffix(".tmp")
     with tmp.open("w", encoding="utf-8", newline="") as fh:
@@ -167,6 +188,11 @@ def tables() -> dict[str, tuple[list[str], list[dict], str]]:
             ["engine", "label", "language", "other_scripts", "name"],
             rows,
             f"{command}: engine label -> ISO 639-3 + ISO 15924 (FineWeb2 style)",
+        ),
+        "script_languages.tsv": (
+            ["script", "language", "name"],
+            script_rows(sources),
+            f"{command} from CLDR likely subtags (langcodes): the likely language of text in each script",
         ),
         "macrolanguages.tsv": (
             ["member", "macrolanguage"],
