@@ -22,6 +22,8 @@ demo: install
 	$(VENV)/bin/curator run configs/demo.yaml --fresh
 
 test: install
+	# the Slurm integration tests need the local single-node Slurm (root only: it installs Debian packages)
+	if [ "$$(id -u)" = 0 ]; then bash scripts/slurm-local.sh start; fi
 	$(VENV)/bin/pytest -q
 
 # the quality block's default classifier (models/quality-web.ftz): fetches Debian manuals with apt-get

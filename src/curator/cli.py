@@ -154,7 +154,9 @@ def status(output):
             line += f"  {st.elapsed:.0f}s"
         click.echo(line)
         for rank, log in st.failed:
-            click.echo(f"      task {rank} failed: see {log}")
+            click.echo(f"      task {rank if rank >= 0 else '?'} failed: see {log}")
+    if record.get("finalize"):
+        click.echo("  finalize (stats and report): " + ", ".join(f"{k} {v}" for k, v in record["finalize"].items() if v))
     if stats:
         click.echo("stages (documents in → out, removed):")
         order = dict.fromkeys(["read"] + [stage for j in record["jobs"] for stage in j["stages"]])

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from curator.atomic import write_json_atomic
 from curator.config.loader import LoadedConfig
-from curator.errors import CuratorError
+from curator.errors import ConfigError, CuratorError
 from curator.graph import Job, build_jobs, resolve_inputs
 from curator.paths import RunLayout
 from curator.stats import completed_tasks, write_stage_stats
@@ -107,8 +107,15 @@ def run_record(loaded: LoadedConfig, files: list[Path], jobs: list[Job], previou
 
 
 def plan(loaded: LoadedConfig) -> tuple[list[Path], list[Job]]:
+    """Resolve inputs and build the jobs: every config, file and model problem is raised here."""
+    from curator.executors.slurm import check_overrides
+
     files = resolve_inputs(loaded)
-    return files, build_jobs(loaded, files)
+    jobs = build_jobs(loaded, files)
+    problems = check_overrides(loaded.config.executor.slurm, jobs)
+    if problems:
+        raise ConfigError(problems)
+    return files, jobs
 
 
 @contextmanager
@@ -177,13 +184,21 @@ def run(loaded: LoadedConfig, fresh: bool = False, executor: str | None = None, 
         loaded.config.executor.kind = executor
     files, jobs = plan(loaded)  # every config/model/file problem surfaces here, before any work
     layout = RunLayout(loaded.output_dir)
+    from curator.executors.slurm import ensure_no_active_jobs
+
+    ensure_no_active_jobs(layout)  # never delete (--fresh) or resubmit a folder that queued jobs still write to
     previous = prepare_output(layout, loaded, fresh)
     record = run_record(loaded, files, jobs, previous)
     write_json_atomic(layout.run_json, record)
     if loaded.config.executor.kind == "slurm":
         from curator.executors.slurm import submit_jobs
 
-        record["slurm"] = submit_jobs(jobs, loaded, layout)
+        try:
+            record["slurm"] = submit_jobs(jobs, loaded, layout)
+        except BaseException:
+            record["status"] = "failed"
+            write_json_atomic(layout.run_json, record)
+            raise
         record["status"] = "submitted"
         write_json_atomic(layout.run_json, record)
         return record

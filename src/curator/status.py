@@ -78,6 +78,12 @@ def run_status(output: str | Path) -> tuple[dict, list[JobState], dict[str, dict
             by_job = slurm_state(layout.root) or {}
             for s in states:
                 s.slurm = by_job.get(s.name)
+                if s.slurm:  # Slurm knows what the task logs cannot show: scancel, time limit, out of memory
+                    s.running = s.slurm.get("running", 0)
+                    slurm_logs = str(layout.logs(s.name) / "slurm_logs")
+                    s.failed += [(-1, slurm_logs)] * max(0, s.slurm.get("failed", 0) - len(s.failed))
+            if "finalize" in by_job:
+                record["finalize"] = by_job["finalize"]
     stats = {}
     stats_dir = layout.root / "stats"
     if stats_dir.is_dir():
