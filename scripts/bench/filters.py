@@ -38,7 +38,8 @@ def speed(profiles: str | None) -> None:
     from curator.filters.reference import chain_first_failure, datatrove_chain
     from curator.filters.samples import gold_articles, real_pages
 
-    docs = real_pages(REAL_PAGES) + gold_articles(SHARED / "html-gold" / "scrapinghub")
+    pages = real_pages(REAL_PAGES)
+    docs = pages + gold_articles(SHARED / "html-gold" / "scrapinghub", languages_by_url(pages))
     fused = FusedHeuristicFilter(profiles)
     chains = {}
     for language in sorted({d.metadata["language"] for d in docs}):  # load every model before timing
@@ -60,15 +61,21 @@ def speed(profiles: str | None) -> None:
     print(f"same decision and first reason: {agree}/{n}; kept {sum(r is None for r in ours)}")
 
 
+def languages_by_url(pages) -> dict[str, str]:
+    return {d.metadata["url"]: d.metadata["language"] for d in pages}
+
+
 def keep_rates(profiles: str | None) -> None:
     from curator.filters.fused import FusedHeuristicFilter
-    from curator.filters.samples import gold_articles, sentence_docs
+    from curator.filters.samples import gold_articles, real_pages, sentence_docs
 
     fused = FusedHeuristicFilter(profiles)
-    docs = sentence_docs(SHARED / "lid-dev") + gold_articles(SHARED / "html-gold" / "scrapinghub")
+    articles = gold_articles(SHARED / "html-gold" / "scrapinghub", languages_by_url(real_pages(REAL_PAGES)))
+    docs = sentence_docs(SHARED / "lid-dev") + articles
     kept, total, reasons = Counter(), Counter(), defaultdict(Counter)
     for doc in docs:
-        source = "scrapinghub (eng)" if doc.id.startswith("scrapinghub/") else doc.metadata["language"]
+        source = doc.metadata["language"]
+        source = f"scrapinghub {source}" if doc.id.startswith("scrapinghub/") else source
         reason = fused.filter(doc)
         total[source] += 1
         if reason is True:

@@ -18,9 +18,9 @@ def pages():
 
 
 @pytest.fixture(scope="session")
-def articles():
-    """181 gold article texts of html-gold/scrapinghub (clean English prose)."""
-    return gold_articles(shared_data("html-gold/scrapinghub"))
+def articles(pages):
+    """181 gold article texts of html-gold/scrapinghub (clean prose, mostly English)."""
+    return gold_articles(shared_data("html-gold/scrapinghub"), {d.metadata["url"]: d.metadata["language"] for d in pages})
 
 
 # one language per kind of word tokenizer: spaCy rules (some with multi-word special cases: spa, rus,

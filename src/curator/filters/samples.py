@@ -27,10 +27,17 @@ def real_pages(parquet: Path) -> list[Document]:
     ]
 
 
-def gold_articles(scrapinghub_dir: Path) -> list[Document]:
+def gold_articles(scrapinghub_dir: Path, language_by_url: dict[str, str] | None = None) -> list[Document]:
+    """Gold article bodies, labelled with the language of the same URL among `language_by_url`
+    (e.g. the real pages', as a few articles are not English), else eng_Latn."""
     truth = json.loads((scrapinghub_dir / "ground-truth.json").read_text(encoding="utf-8"))
+    known = language_by_url or {}
     return [
-        Document(text=item["articleBody"], id=f"scrapinghub/{key}", metadata={"language": "eng_Latn", "url": item["url"]})
+        Document(
+            text=item["articleBody"],
+            id=f"scrapinghub/{key}",
+            metadata={"language": known.get(item["url"], "eng_Latn"), "url": item["url"]},
+        )
         for key, item in sorted(truth.items())
         if item.get("articleBody", "").strip()
     ]
