@@ -72,7 +72,9 @@ def cluster(matches: np.ndarray, exact_matches: np.ndarray | None = None) -> Clu
     """Clusters of all matches (MATCH_DTYPE arrays); `exact_matches` are part of them too."""
     exact_matches = np.empty(0, MATCH_DTYPE) if exact_matches is None else exact_matches
     n_exact = len(exact_matches)
-    nodes, index = _dense(np.concatenate([exact_matches["a"], matches["a"], exact_matches["b"], matches["b"]]))
+    nodes, index = _dense(
+        np.concatenate([exact_matches["a"], matches["a"], exact_matches["b"], matches["b"]])
+    )
     a, b = index[: len(index) // 2], index[len(index) // 2 :]
     labels = components(len(nodes), a, b)
     # nodes are sorted: the smallest node index of each component is its smallest key, the kept document
