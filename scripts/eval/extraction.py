@@ -44,7 +44,8 @@ def engine_spec(name: str) -> tuple[str, dict]:
 def evaluate(names: list[str], pages: list[GoldPage]) -> dict[str, tuple[dict[str, Score], float, list[str]]]:
     """Per engine: scores per split ('all', 'tune', 'holdout'), pages/s, and the outputs.
 
-    Engines take turns page by page, so a change in machine load hits them all alike; each
+    Engines take turns page by page, in a rotating order, so a change in machine load (or a
+    cache emptied by the engine before) hits them all alike; each
     starts every page with trafilatura's duplicate cache empty (it would otherwise drop text that
     the engines before it extracted from the same page).
     """
@@ -55,8 +56,10 @@ def evaluate(names: list[str], pages: list[GoldPage]) -> dict[str, tuple[dict[st
         extractors[name](pages[0].html)  # warm-up: lazy imports and caches are not page time
     outputs: dict[str, list[str]] = {name: [] for name in names}
     elapsed = dict.fromkeys(names, 0.0)
-    for page in pages:
-        for name, extract in extractors.items():
+    order = list(extractors.items())
+    for i, page in enumerate(pages):
+        shift = i % len(order)  # rotate who goes first: no engine always runs right after trafilatura
+        for name, extract in order[shift:] + order[:shift]:
             forget_seen_pages()
             start = time.perf_counter()
             text = extract(page.html)
