@@ -2,10 +2,11 @@
 176 labels and heliport's (the default engine is their ensemble).
 
 Text: ../shared/data/lid-dev (Leipzig web sentences, 75 languages), the UDHR bundled in
-data/calibration/ (129 lid.176 languages) and, for the reference language English, the
+data/calibration/ (194 languages) and, for the reference language English, the
 scrapinghub article bodies of ../shared/data/html-gold; stop words are picked among jusText's curated lists
-(../shared/data/stopwords) where one exists. language_score comes from lid.176 itself (the score
-it gives each document's true language). Languages without text get default.yaml's values.
+(../shared/data/stopwords) where one exists. language_score comes from the lid stage's default
+engine (the score it gives each document's true language). Languages without text get the
+median thresholds of their script's calibrated languages (docs/profiles.md).
 
     .venv/bin/python scripts/make_profiles.py [--out lang_profiles] [--shared ../shared/data]
 """
@@ -17,10 +18,11 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from curator.blocks.lid import LidParams
 from curator.calibrate.calibrate import CalibrationSettings, Document, calibrate_profiles
 from curator.calibrate.corpus import lid_dev_documents, scrapinghub_documents, udhr_documents
 from curator.calibrate.stopwords import load_stoplists
-from curator.lid.engines import FastTextEngine, normalize_text
+from curator.lid.engines import make_engine, normalize_text
 from curator.lid.labels import label_table
 from curator.paths import DEFAULT_PROFILES_DIR, PROJECT_ROOT
 
@@ -39,8 +41,9 @@ def lid_languages() -> list[str]:
 
 
 def with_language_scores(documents: Iterable[Document]) -> Iterator[Document]:
-    """lid.176's score for each document's own language (0 when it is not among the top 5)."""
-    engine = FastTextEngine()
+    """The score the lid stage's default engine gives each document's own language (0 when it is
+    not among the top 5): the number the profile's language_score is compared with in a run."""
+    engine = make_engine(LidParams.model_fields["engine"].default, None)
     for doc in documents:
         scores = dict(engine.predict(normalize_text(doc.text), k=5))
         doc.language_score = scores.get(doc.language, 0.0)
