@@ -55,7 +55,7 @@ class Shingler:
         tokenizer: str | WordTokenizer,
         n_grams: int = 5,
         norm_config: TextNormConfig = DEF_TEXT_NORM_CONFIG,
-        max_cached_chunks: int = 200_000,
+        max_cached_chunks: int = 200_000,  # all languages of the process together: ~50 MB
     ):
         self.tokenizer = load_word_tokenizer(tokenizer)
         self.n_grams = n_grams
@@ -126,8 +126,9 @@ class Shingler:
         cache = self._chunks
         missing = set(chunks).difference(cache)  # iterates the chunks, not the cache
         if missing:
-            if len(cache) + len(missing) > self.max_cached_chunks:
-                cache.clear()  # bounded memory; a fresh cache refills with the frequent chunks
+            if sum(map(len, _CHUNK_CACHES.values())) + len(missing) > self.max_cached_chunks:
+                for cached in _CHUNK_CACHES.values():  # one bound for all languages of the process;
+                    cached.clear()  # fresh caches refill with the frequent chunks
                 missing = set(chunks)
             self._fill(sorted(missing))
         return list(chain.from_iterable(map(cache.__getitem__, chunks)))
