@@ -99,7 +99,11 @@ class WordSplitter:
     def words(self, text: str) -> list[str]:
         if self._cache is None:
             self._setup_cache()
-        if self._nlp is None or (self._whitespace_specials and self._whitespace_specials.search(text)):
+        if (
+            self._nlp is None
+            or "IS_ALPHA" in text  # datatrove drops this string from the whole text when spaCy chokes on it
+            or (self._whitespace_specials and self._whitespace_specials.search(text))
+        ):
             return self.tokenizer.word_tokenize(text)
         cache = self._cache
         chunks = text.split()  # str.isspace runs, exactly spaCy's chunking
