@@ -77,7 +77,7 @@ def macrolanguage_codes() -> frozenset[str]:
 def _count_script(sample: str, script: str) -> int:
     """Cached: an engine's top-k labels of one text ask about the same sample and scripts."""
     parts = COMPOSITE_SCRIPTS.get(script, (script,))
-    return sum(len(regex.findall(rf"\p{{sc={part}}}", sample)) for part in parts)
+    return sum(sum(map(len, regex.findall(rf"\p{{sc={part}}}+", sample))) for part in parts)  # runs: fewer matches
 
 
 def script_counts(text: str, scripts: tuple[str, ...]) -> dict[str, int]:
@@ -161,7 +161,7 @@ def _known_scripts() -> tuple[str, ...]:
 
 def letter_count(text: str) -> int:
     """Letters (and combining marks: Brahmic vowel signs) in the text's start (the sample script_counts reads)."""
-    return len(regex.findall(r"[\p{L}\p{M}]", text[:SCRIPT_SAMPLE_CHARS]))
+    return sum(map(len, regex.findall(r"[\p{L}\p{M}]+", text[:SCRIPT_SAMPLE_CHARS])))
 
 
 def dominant_script_any(text: str) -> tuple[str, int]:
