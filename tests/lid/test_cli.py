@@ -29,3 +29,12 @@ def test_identify_rejects_a_missing_model(tmp_path):
     result = CliRunner().invoke(lid_group, ["identify", "--model", str(tmp_path / "none.bin")], input="x\n")
     assert result.exit_code != 0
     assert "none.bin" in result.output
+
+
+def test_identify_with_chosen_voters():
+    text = shared_data("lid-dev/tsn.txt").read_text(encoding="utf-8").splitlines()[0] + "\n"
+    result = CliRunner().invoke(lid_group, ["identify", "--voters", "heliport,cld2"], input=text)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("tsn_Latn\t")  # heliport lacks Tswana: CLD2 names it
+    bad = CliRunner().invoke(lid_group, ["identify", "--voters", "glotlid"], input="x\n")
+    assert bad.exit_code != 0 and "glotlid" in bad.output
