@@ -128,10 +128,14 @@ def run_stock(inputs: Path, work: Path, tasks: int, workers: int) -> dict:
     executor("4-clusters", [MinhashDedupCluster(str(buckets), str(clusters), config=config)], 1)
     executor("5-filter", [ParquetReader(str(filtered)), MinhashDedupFilter(str(clusters)),
                           ParquetWriter(str(out))], tasks)
+    def total(stats: dict, key: str) -> int:  # datatrove writes a counter as a number or as {"total": ...}
+        value = stats.get(key, 0)
+        return value.get("total", 0) if isinstance(value, dict) else value
+
     steps = json.loads((logs / "1-extract-filter" / "stats.json").read_text())
-    stage_out = {"read": steps[0]["stats"].get("documents", {}).get("total", 0)}
+    stage_out = {"read": total(steps[0]["stats"], "documents")}
     for step in steps[1:-1]:  # extractor and filters: what each forwarded
-        stage_out[step["name"].split(": ", 1)[-1]] = step["stats"].get("forwarded", {}).get("total", 0)
+        stage_out[step["name"].split(": ", 1)[-1]] = total(step["stats"], "forwarded")
     stage_out["minhash"] = parquet_rows(out)
     return {"docs_read": stage_out["read"], "docs_out": stage_out["minhash"], "stage_out": stage_out}
 
