@@ -248,7 +248,8 @@ class EnsembleEngine(LidEngine):
     instead of voting 0, and so does a voter unsure of its own answer (heliport, CLD2). So a
     language only one model knows (lid.176: Asturian, Low German; heliport: Shona; CLD2: Tswana,
     Xhosa) is not outvoted by the other models' forced guesses, and where several know it they
-    must agree. Measured in docs/lid.md (scripts/eval/lid.py).
+    must agree. Then a label in a script the text does not use loses its place (script_checked).
+    Measured in docs/lid.md (scripts/eval/lid.py).
     """
 
     name = "ensemble"
