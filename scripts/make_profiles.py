@@ -1,5 +1,5 @@
-"""Regenerate lang_profiles/ for every language the LID stage can output (`make profiles`): lid.176's
-176 labels and heliport's (the default engine is their ensemble).
+"""Regenerate lang_profiles/ for every language the lid stage can output (`make profiles`): the
+labels of its default engine's voters (lid.176, heliport, CLD2; corpus.lid_stage_languages).
 
 Text: ../shared/data/lid-dev (Leipzig web sentences, 75 languages), the UDHR bundled in
 data/calibration/ (194 languages) and, for the reference language English, the
@@ -20,7 +20,12 @@ from pathlib import Path
 
 from curator.blocks.lid import LidParams
 from curator.calibrate.calibrate import CalibrationSettings, Document, calibrate_profiles
-from curator.calibrate.corpus import lid_dev_documents, scrapinghub_documents, udhr_documents
+from curator.calibrate.corpus import (
+    lid_dev_documents,
+    lid_stage_languages,
+    scrapinghub_documents,
+    udhr_documents,
+)
 from curator.calibrate.stopwords import load_stoplists
 from curator.lid.engines import make_engine, normalize_text
 from curator.lid.labels import label_table
@@ -32,12 +37,6 @@ MIN_DOCS = 30  # a UDHR alone (preamble + 30 articles) is enough for a full cali
 def lid176_languages() -> list[str]:
     """lid.176's 176 labels as FineWeb2 languages, in the model's order (curator.lid's label table)."""
     return [info.language for (engine, _), info in label_table().items() if engine == "fasttext"]
-
-
-def lid_languages() -> list[str]:
-    """Every language the default LID (the fastText + heliport ensemble) can output, lid.176's first."""
-    heliport = [info.language for (engine, _), info in label_table().items() if engine == "heliport"]
-    return list(dict.fromkeys([*lid176_languages(), *heliport]))
 
 
 def with_language_scores(documents: Iterable[Document]) -> Iterator[Document]:
@@ -56,7 +55,7 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=PROJECT_ROOT.parent / "shared" / "data")
     args = parser.parse_args()
 
-    languages = lid_languages()
+    languages = lid_stage_languages()
     documents = [
         *lid_dev_documents(args.shared / "lid-dev", languages),
         *udhr_documents(languages),

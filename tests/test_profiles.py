@@ -1,18 +1,19 @@
-"""The shipped lang_profiles/: one per language the LID stage can output (lid.176's 176 labels and
-heliport's), each loadable, each with a word tokenizer that works offline, each saying where its
+"""The shipped lang_profiles/: one per language the lid stage can output (lid.176's 176 labels and
+the other voters'), each loadable, each with a word tokenizer that works offline, each saying where its
 numbers come from."""
 
 import pytest
 from datatrove.utils.word_tokenizers import load_tokenizer_assignments, load_word_tokenizer
 
+from curator.calibrate.corpus import lid_stage_languages
 from curator.calibrate.tokenizers import NEEDS_DOWNLOAD, offline_tokenizer
 from curator.lid.labels import label_table
 from curator.paths import DEFAULT_PROFILES_DIR
 from curator.profiles import LanguageProfile, has_own_profile, load_profile
 
 LID176 = sorted({info.language for (engine, _), info in label_table().items() if engine == "fasttext"})
-# the default LID engine is the fastText + heliport ensemble: it can output either's labels
-ALL_LID = sorted({info.language for info in label_table().values()})
+# the lid stage's default engine is an ensemble: it can output any of its voters' labels
+ALL_LID = sorted(lid_stage_languages())
 SPACE_LESS = {  # a sentence each, and the fewest words the tokenizer must find in it
     "cmn_Hani": ("我们今天去北京看朋友。", 4),
     "jpn_Jpan": ("私たちは今日東京へ行きます。", 5),

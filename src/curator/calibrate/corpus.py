@@ -23,6 +23,19 @@ from curator.lid.engines import FastTextEngine, normalize_text
 from curator.lid.labels import language_code, read_tsv, same_language
 from curator.paths import PROJECT_ROOT
 
+
+def lid_stage_languages() -> list[str]:
+    """Every language the lid stage's default engine can output (its voters' labels), lid.176's
+    first in the model's order: the languages that need a profile."""
+    from curator.blocks.lid import LidParams
+    from curator.lid.engines import make_engine
+    from curator.lid.labels import label_table
+
+    lid176 = [info.language for (engine, _), info in label_table().items() if engine == "fasttext"]
+    others = make_engine(LidParams.model_fields["engine"].default, None).languages()
+    return list(dict.fromkeys([*lid176, *sorted(others)]))
+
+
 UDHR_BUNDLE = PROJECT_ROOT / "data" / "calibration" / "udhr.jsonl.gz"
 PARAGRAPH_SENTENCES = (1, 4)  # sentences per paragraph (inclusive range)
 DOCUMENT_PARAGRAPHS = (1, 8)  # paragraphs per document
