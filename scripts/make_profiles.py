@@ -32,6 +32,7 @@ from curator.lid.labels import label_table
 from curator.paths import DEFAULT_PROFILES_DIR, PROJECT_ROOT
 
 MIN_DOCS = 30  # a UDHR alone (preamble + 30 articles) is enough for a full calibration
+CLEAN_TEXT_GUARD = 0.01  # the calibration text is clean prose: no rule may remove more than 1 % of it
 
 
 def lid176_languages() -> list[str]:
@@ -61,7 +62,9 @@ def main() -> None:
         *udhr_documents(languages),
         *scrapinghub_documents(args.shared),
     ]
-    settings = CalibrationSettings(min_docs=MIN_DOCS, stoplists=load_stoplists(args.shared / "stopwords"))
+    settings = CalibrationSettings(
+        min_docs=MIN_DOCS, max_removed_share=CLEAN_TEXT_GUARD, stoplists=load_stoplists(args.shared / "stopwords")
+    )
     start = time.time()
     results = calibrate_profiles(
         with_language_scores(documents), args.out, settings, also_languages=languages,

@@ -29,7 +29,7 @@ from curator.paths import PROJECT_ROOT
 from curator.profiles import load_profile
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from make_profiles import lid176_languages, with_language_scores  # noqa: E402
+from make_profiles import CLEAN_TEXT_GUARD, lid176_languages, with_language_scores  # noqa: E402
 
 CALIBRATION_SENTENCES = 700
 UDHR_CALIBRATION = {"preamble", *(f"article-{i}" for i in range(1, 21))}
@@ -78,7 +78,9 @@ def main() -> None:
     ]
     held_lid = list(lid_dev_documents(args.shared / "lid-dev", languages, slice(CALIBRATION_SENTENCES, None)))
     held_udhr = list(udhr_documents(languages, UDHR_HELD_OUT))
-    settings = CalibrationSettings(min_docs=20, stoplists=load_stoplists(args.shared / "stopwords"))
+    settings = CalibrationSettings(
+        min_docs=20, max_removed_share=CLEAN_TEXT_GUARD, stoplists=load_stoplists(args.shared / "stopwords")
+    )
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         calibrate_profiles(with_language_scores(calibration), out, settings, also_languages=languages)

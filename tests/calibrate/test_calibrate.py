@@ -31,7 +31,8 @@ def lid_dev_docs() -> list[Document]:
 @pytest.fixture(scope="module")
 def calibrated(lid_dev_docs, tmp_path_factory):
     out = tmp_path_factory.mktemp("profiles")
-    results = calibrate_profiles(lid_dev_docs, out, CalibrationSettings(min_docs=20), also_languages=["xal_Cyrl"])
+    settings = CalibrationSettings(min_docs=20, max_removed_share=0.01)  # clean text, as `make profiles`
+    results = calibrate_profiles(lid_dev_docs, out, settings, also_languages=["xal_Cyrl"])
     return out, {r.profile.language: r for r in results}
 
 
@@ -128,6 +129,15 @@ def test_cli_reads_parquet_and_writes_profiles(tmp_path, lid_dev_docs):
     assert "2 profiles" in result.output
     data = yaml.safe_load((out / "cmn_Hani.yaml").read_text(encoding="utf-8"))
     assert data["calibration"]["docs"] == sum(d.language == "cmn_Hani" for d in docs)
+    # web documents: no clean-text guard, the reference keeps datatrove's English thresholds
+    assert load_profile("eng_Latn", out).min_doc_words == 50
+
+
+def test_clean_text_guard_loosens_the_reference_for_short_clean_documents(calibrated):
+    out, results = calibrated
+    english = load_profile("eng_Latn", out)
+    assert english.min_doc_words < 50  # lid-dev documents of one or two sentences are clean too
+    assert "min_doc_words" in english.calibration["loosened_to_keep_99%_of_calibration_docs"]
     assert (out / "default.yaml").is_file() and (out / "CALIBRATION.md").is_file()
 
 

@@ -6,6 +6,10 @@ language whose thresholds remove the same share of its documents as the referenc
 remove of the reference language (see thresholds.py). With a `source` column the shares are matched
 within each source (a language's Wikipedia-like text against English Wikipedia-like text, its UDHR
 against the English UDHR) and the per-source thresholds are averaged, weighted by documents.
+
+On clean text (the bundled profiles) a guard then loosens any rule that removes more than a given
+share of a language's own documents, the reference's first; on a run's web documents it stays off,
+as in FineWeb2.
 """
 
 from __future__ import annotations
@@ -52,7 +56,8 @@ class CalibrationSettings:
     min_docs: int = 30  # full calibration
     min_docs_partial: int = 5  # stop words and word-length bounds only
     max_docs: int = 2000  # per language and source: enough for the tails, bounded time
-    max_removed_share: float = 0.01  # no rule may remove more of a language's (clean) calibration text
+    # clean-text guard: no rule may remove more of a language's documents (None: off, for web text)
+    max_removed_share: float | None = None
     stoplists: dict[str, set[str]] = field(default_factory=dict)  # curated stop-word lists by ISO 639-3
 
 
@@ -215,7 +220,8 @@ def calibrate_language(
             low, high = LANGUAGE_SCORE_RANGE
             values["language_score"] = math.floor(1000 * min(high, max(low, np.median(scores) - scores.std()))) / 1000
             calibrated.append("language_score")
-        loosened = _keep_clean_text(values, sample, settings.max_removed_share)
+        if settings.max_removed_share is not None:
+            loosened = _keep_clean_text(values, sample, settings.max_removed_share)
 
     all_keys = [r.name for r in RULES] + ["stopwords", "min_stop_words", "language_score"]
     fell_back = [k for k in all_keys if k not in calibrated and not _disabled(defaults, k)]
@@ -226,8 +232,9 @@ def calibrate_language(
         "sources": dict(sorted(docs.items())),
         "tokenizer": tokenizer.description + (f"; fallback: {tokenizer.fallback_reason}" if tokenizer.fallback_reason else ""),
         "fell_back_to_default": fell_back,
-        f"loosened_to_keep_{1 - settings.max_removed_share:.0%}_of_calibration_docs": loosened,
     }
+    if settings.max_removed_share is not None:
+        values["calibration"][f"loosened_to_keep_{1 - settings.max_removed_share:.0%}_of_calibration_docs"] = loosened
     profile = LanguageProfile.model_validate(values)
     return LanguageResult(profile, tier, docs, calibrated, fell_back)
 
@@ -348,8 +355,9 @@ def summary_markdown(results: list[LanguageResult], settings: CalibrationSetting
     lines = [
         "# Profile calibration summary",
         "",
-        f"Input: `{inputs}`. Reference: `{settings.reference}` at datatrove's English thresholds, loosened where "
-        f"a rule removes more than {settings.max_removed_share:.0%} of its calibration documents (so for every language). "
+        f"Input: `{inputs}`. Reference: `{settings.reference}` at datatrove's English thresholds"
+        + (f", loosened where a rule removes more than {settings.max_removed_share:.0%} of its calibration documents "
+           "(so for every language). " if settings.max_removed_share is not None else ". ") +
         f"Full calibration from ≥ {settings.min_docs} documents shared with the reference's sources; "
         f"partial (stop words, word-length bounds) from ≥ {settings.min_docs_partial}.",
         "",

@@ -23,7 +23,12 @@ def profiles_group() -> None:
 @click.option("--max-docs", default=2000, show_default=True, help="Documents read per language (and source).")
 @click.option("--stoplists", type=click.Path(exists=True, file_okay=False), default=None,
               help="Curated stop-word lists (one word a line + names.tsv: file, iso639_3) to pick stop words from.")
-def calibrate_command(input_glob, out_dir, reference, min_docs, min_docs_partial, max_docs, stoplists) -> None:
+@click.option("--clean-text-guard", "max_removed_share", type=click.FloatRange(0, 1), default=None,
+              help="The input is clean text: loosen any rule that removes more than this share of a language's "
+                   "documents (make profiles: 0.01). Leave unset for web documents.")
+def calibrate_command(
+    input_glob, out_dir, reference, min_docs, min_docs_partial, max_docs, stoplists, max_removed_share
+) -> None:
     """Write a profile per language whose thresholds remove the same share of its documents as
     datatrove's English thresholds remove of the reference language (FineWeb2's method)."""
     from curator.calibrate.calibrate import CalibrationSettings, calibrate_profiles, read_documents
@@ -31,6 +36,7 @@ def calibrate_command(input_glob, out_dir, reference, min_docs, min_docs_partial
 
     settings = CalibrationSettings(
         reference=reference, min_docs=min_docs, min_docs_partial=min_docs_partial, max_docs=max_docs,
+        max_removed_share=max_removed_share,
         stoplists=load_stoplists(Path(stoplists)) if stoplists else {},
     )
     try:
