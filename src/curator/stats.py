@@ -14,6 +14,7 @@ from curator.atomic import write_json_atomic
 from curator.paths import RunLayout
 
 COUNTER_KEYS = ("docs_in", "docs_out", "chars_in", "chars_out")
+PEAK_PREFIX = "peak_"  # stat keys holding a per-task maximum, e.g. peak_rss_mb
 
 
 def _total(value) -> float:
@@ -72,7 +73,10 @@ def build_stage_stats(jobs: list[dict], layout: RunLayout) -> dict[str, dict]:
                 stage = step_stages[i]
                 job_time[stage] += _total(step.get("time_stats"))
                 for key, value in (step.get("stats") or {}).items():
-                    job_counts[stage][key] += _total(value)
+                    if key.startswith(PEAK_PREFIX):  # a task's peak (memory...): the stage's is the largest
+                        job_counts[stage][key] = max(job_counts[stage][key], _total(value))
+                    else:
+                        job_counts[stage][key] += _total(value)
         for stage in dict.fromkeys(s for s in step_stages if s != "_io"):
             st = stages.setdefault(stage, _empty_stage(stage))
             st["jobs"].append(job["name"])
@@ -108,6 +112,8 @@ def build_stage_stats(jobs: list[dict], layout: RunLayout) -> dict[str, dict]:
                 elif parts[0] == "file_error":
                     r = key[len("file_error/"):]
                     st["file_errors"][r] = st["file_errors"].get(r, 0) + value
+                elif key.startswith(PEAK_PREFIX):
+                    st["metrics"][key] = max(st["metrics"].get(key, 0), value)
                 else:
                     st["metrics"][key] = st["metrics"].get(key, 0) + value
     for st in stages.values():
