@@ -21,7 +21,8 @@ def is_word(token: str) -> bool:
 
 def choose_stopwords(doc_freq: Counter, n_docs: int, listed: set[str] | None = None) -> list[str]:
     """Up to STOPWORDS_PER_LANGUAGE words, most frequent first, as written (the filter is case-sensitive)."""
-    frequent = [w for w, count in doc_freq.most_common() if is_word(w) and count >= MIN_DOC_SHARE * n_docs]
+    ranked = sorted(doc_freq.items(), key=lambda item: (-item[1], item[0]))  # ties by word: reproducible
+    frequent = [w for w, count in ranked if is_word(w) and count >= MIN_DOC_SHARE * n_docs]
     if listed:
         in_list = [w for w in frequent if w.lower() in listed]
         if len(in_list) >= MIN_LISTED:
