@@ -11,8 +11,13 @@ stock datatrove 0.10.1, written with its own blocks (FineWeb's recipe):
   4. MinhashDedupCluster   5. ParquetReader → MinhashDedupFilter → ParquetWriter
 curator: extract → lid (fastText, same model) → filters → dedup (exact + MinHash 14×8, 5-grams) →
   quality (fastText classifier, scores only) with datatrove's default thresholds, English tokenizer
-  and stop words for every language (common.write_reference_profiles): same decisions to make.
+  and stop words for every language (common.write_reference_profiles): same decisions to make. Its
+  filters stage runs the heuristic filters only (no URL filter, no formatters), as the stock recipe.
   Curator does more work: exact dedup, the quality model, removed-document accounting.
+
+Printed per pipeline: wall time and CPU time (user+system of its whole process tree, which other
+load on a shared machine disturbs far less), their ratios vs stock, the pages each read as HTML,
+and the documents left after every step (both must stay comparable).
 
 Trafilatura settings: datatrove calls trafilatura.extract(favor_precision=True, include_comments=False,
 deduplicate=True); curator's `trafilatura` engine passes the same. `trafilatura (fast)` (no_fallback)
