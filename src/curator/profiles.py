@@ -104,11 +104,14 @@ def has_own_profile(language: str, directory: str | Path | None = None) -> bool:
     return (profiles_dir(directory) / f"{language}.yaml").is_file()
 
 
-def check_profiles_dir(directory: str | Path | None) -> str | None:
-    """A problem message if the directory is unusable, else None (for `validate`)."""
+def check_profiles_dir(directory: str | Path | None, shown: str | None = None) -> str | None:
+    """A problem message if the directory is unusable, else None (for `validate`).
+    `shown`: the folder as the user wrote it (the message names it, and where it was looked for)."""
     d = profiles_dir(directory)
+    name = shown or str(d)
+    where = f" (looked for {d})" if shown and str(d) != shown else ""
     if not d.is_dir():
-        return f"directory '{directory}' not found"
+        return f"directory '{name}' not found{where}"
     if not (d / "default.yaml").is_file():
-        return f"directory '{directory}' has no default.yaml (needed for languages without a profile)"
+        return f"directory '{name}' has no default.yaml (needed for languages without a profile){where}"
     return None

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from curator.paths import RunLayout
 
@@ -31,6 +31,14 @@ class BlockParams(BaseModel):
     """Base of every block's params: unknown keys are errors."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+class ProfilesParams(BlockParams):
+    """Params of a block whose thresholds come from the per-language profiles."""
+
+    profiles: str | None = Field(
+        None, description="lang_profiles folder, relative to the config file (default: the bundled lang_profiles/)"
+    )
 
 
 @dataclass
@@ -109,6 +117,17 @@ class Block(ABC):
     def check(self) -> list[Problem]:
         """Problems found without running (files exist, models load). Called by `validate` and `run`."""
         return []
+
+    def profiles_dir(self) -> str | None:
+        """The `profiles` param resolved against the config file's folder; None: the bundled profiles."""
+        folder = getattr(self.params, "profiles", None)
+        return str(self.ctx.resolve(folder)) if folder else None
+
+    def profiles_problems(self) -> list[Problem]:
+        from curator.profiles import check_profiles_dir
+
+        problem = check_profiles_dir(self.profiles_dir(), shown=getattr(self.params, "profiles", None))
+        return [Problem("profiles", problem)] if problem else []
 
     @abstractmethod
     def phases(self) -> list[DocPhase | GlobalPhase]:

@@ -12,10 +12,10 @@ from typing import Literal
 
 from pydantic import Field, PositiveInt
 
-from curator.blocks.base import Block, BlockParams, DocPhase, GlobalPhase, Problem
+from curator.blocks.base import Block, DocPhase, GlobalPhase, Problem, ProfilesParams
 
 
-class DedupParams(BlockParams):
+class DedupParams(ProfilesParams):
     scope: Literal["global", "per_dump"] = Field(
         "global", description="global: across all inputs; per_dump: only within each dump (`dump` column)"
     )
@@ -32,7 +32,6 @@ class DedupParams(BlockParams):
         None, description="tasks of the buckets phase (default: one per band and hash range)"
     )
     write_removed: bool = Field(True, description="write removed duplicates to OUTPUT/removed/<stage>/")
-    profiles: str | None = Field(None, description="lang_profiles directory (default: the bundled one)")
 
 
 class DedupBlock(Block):
@@ -40,20 +39,12 @@ class DedupBlock(Block):
     Params = DedupParams
     columns = ("minhash_cluster_size",)
 
-    def _profiles_dir(self) -> str | None:
-        return str(self.ctx.resolve(self.params.profiles)) if self.params.profiles else None
-
     def check(self) -> list[Problem]:
-        from curator.profiles import check_profiles_dir
-
         p = self.params
         problems = []
         if not (p.exact or p.minhash):
             problems.append(Problem("", "set exact and/or minhash to true (both are false: nothing to do)"))
-        profiles_problem = check_profiles_dir(self._profiles_dir())
-        if profiles_problem:
-            problems.append(Problem("profiles", profiles_problem))
-        return problems
+        return problems + self.profiles_problems()
 
     def phases(self):
         from curator.dedup.buckets import DedupBuckets
@@ -69,7 +60,7 @@ class DedupBlock(Block):
         bands = band_names(p.bands, p.exact, p.minhash)
         units = len(bands) * p.bucket_splits
         keys = DedupSignatures(
-            stage_dir, scheme, p.n_grams, p.scope, p.exact, p.minhash, self._profiles_dir()
+            stage_dir, scheme, p.n_grams, p.scope, p.exact, p.minhash, self.profiles_dir()
         )
         writer = self.ctx.removed_writer() if p.write_removed else None
         return [

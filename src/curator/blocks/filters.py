@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import Field
 
-from curator.blocks.base import Block, BlockParams, DocPhase, Problem
+from curator.blocks.base import Block, BlockParams, DocPhase, Problem, ProfilesParams
 
 
 class FormattersParams(BlockParams):
@@ -19,8 +19,7 @@ class FormattersParams(BlockParams):
     pii: bool = Field(False, description="replace e-mail addresses and public IP addresses with placeholders")
 
 
-class FiltersParams(BlockParams):
-    profiles: str | None = Field(None, description="lang_profiles directory (default: the bundled one)")
+class FiltersParams(ProfilesParams):
     url_filter: bool = Field(True, description="remove documents whose URL is blocklisted (datatrove's lists)")
     formatters: FormattersParams = Field(default_factory=FormattersParams, description="applied before filtering")
     disable: list[str] = Field(
@@ -38,13 +37,12 @@ class FiltersBlock(Block):
     name = "filters"
     Params = FiltersParams
 
-    def _profiles_dir(self) -> str | None:
-        return str(self.ctx.resolve(self.params.profiles)) if self.params.profiles else None
-
     def check(self) -> list[Problem]:
         from curator.filters.checks import filter_problems
 
-        return [Problem(key, message) for key, message in filter_problems(self.params, self._profiles_dir())]
+        if dir_problems := self.profiles_problems():
+            return dir_problems
+        return [Problem(key, message) for key, message in filter_problems(self.params, self.profiles_dir())]
 
     def phases(self):
         from datatrove.pipeline.formatters import FTFYFormatter, PIIFormatter, SymbolLinesFormatter
@@ -63,5 +61,5 @@ class FiltersBlock(Block):
         if p.url_filter:
             steps.append(UrlFilter(exclusion_writer=self.ctx.removed_writer("url") if p.write_removed else None))
         writer = self.ctx.removed_writer("heuristics") if p.write_removed else None
-        steps.append(FusedHeuristicFilter(self._profiles_dir(), p.disable, p.overrides, exclusion_writer=writer))
+        steps.append(FusedHeuristicFilter(self.profiles_dir(), p.disable, p.overrides, exclusion_writer=writer))
         return [DocPhase(steps)]

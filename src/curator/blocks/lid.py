@@ -7,12 +7,12 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from curator.blocks.base import Block, BlockParams, DocPhase, Problem
+from curator.blocks.base import Block, DocPhase, Problem, ProfilesParams
 
 LANGUAGE_ENTRY = re.compile(r"^[a-z]{2,3}(_[A-Z][a-z]{3})?$")
 
 
-class LidParams(BlockParams):
+class LidParams(ProfilesParams):
     engine: Literal["fasttext", "heliport", "cld2", "langid", "ensemble"] = Field(
         "ensemble", description="ensemble: the `voters` together (best measured page accuracy, docs/lid.md)"
     )
@@ -26,7 +26,6 @@ class LidParams(BlockParams):
     languages: list[str] | None = Field(
         None, description="keep only these languages (deu_Latn, or deu for any script); others: lid:not_allowed"
     )
-    profiles: str | None = Field(None, description="lang_profiles directory (default: the bundled one)")
     main_share: float = Field(
         0.5, gt=0, le=1,
         description="LID reads the longest lines holding this share of the text (drops short boilerplate lines); 1: all",
@@ -50,14 +49,10 @@ class LidBlock(Block):
     def _model_path(self) -> str | None:
         return str(self.ctx.resolve(self.params.model)) if self.params.model else None
 
-    def _profiles_dir(self) -> str | None:
-        return str(self.ctx.resolve(self.params.profiles)) if self.params.profiles else None
-
     def check(self) -> list[Problem]:
         from pathlib import Path
 
         from curator.lid.engines import make_engine
-        from curator.profiles import check_profiles_dir
 
         problems = []
         model = self._model_path()
@@ -76,16 +71,13 @@ class LidBlock(Block):
                 problem = str(e)
             if problem:
                 problems.append(Problem("model" if model else "engine", problem))
-        profiles_problem = check_profiles_dir(self._profiles_dir())
-        if profiles_problem:
-            problems.append(Problem("profiles", profiles_problem))
-        return problems
+        return problems + self.profiles_problems()
 
     def phases(self):
         from curator.lid.step import LanguageIdFilter
 
         p = self.params
         writer = self.ctx.removed_writer() if p.write_removed else None
-        step = LanguageIdFilter(p.engine, self._model_path(), p.languages, self._profiles_dir(), p.main_share, writer,
+        step = LanguageIdFilter(p.engine, self._model_path(), p.languages, self.profiles_dir(), p.main_share, writer,
                                 voters=p.voters)
         return [DocPhase([step])]

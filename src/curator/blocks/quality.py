@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from curator.blocks.base import Block, BlockParams, DocPhase, GlobalPhase, Problem
+from curator.blocks.base import Block, BlockParams, DocPhase, GlobalPhase, Problem, ProfilesParams
 from curator.quality.classifier import DEFAULT_MODEL, NEGATIVE_LABEL, POSITIVE_LABEL, FastTextClassifier
 from curator.quality.thresholds import QualityThresholds
 
@@ -31,7 +31,7 @@ class ClassifierSpec(BlockParams):
     )
 
 
-class QualityParams(BlockParams):
+class QualityParams(ProfilesParams):
     classifiers: dict[str, str | ClassifierSpec] = Field(
         default_factory=lambda: {"web": str(DEFAULT_MODEL)},
         description="name -> model path (or {path, positive_label, normalization}); "
@@ -48,9 +48,6 @@ class QualityParams(BlockParams):
         gt=0,
         le=1,
         description="keep this share of each language's best documents (profiles: quality_keep_top_fraction)",
-    )
-    profiles: str | None = Field(
-        None, description="language profiles folder for per-language cut-offs (default: bundled)"
     )
     write_removed: bool = Field(True, description="write removed documents to OUTPUT/removed/<stage>/")
 
@@ -84,12 +81,9 @@ class QualityBlock(Block):
 
     def _thresholds(self) -> QualityThresholds:
         p = self.params
-        profiles = self.ctx.resolve(p.profiles) if p.profiles else None
-        return QualityThresholds(p.min_score, p.keep_top_fraction, profiles)
+        return QualityThresholds(p.min_score, p.keep_top_fraction, self.profiles_dir())
 
     def check(self) -> list[Problem]:
-        from curator.profiles import check_profiles_dir
-
         problems = []
         for name, classifier in self._classifiers().items():
             problem = classifier.problem()
@@ -100,11 +94,7 @@ class QualityBlock(Block):
                     else ""
                 )
                 problems.append(Problem(f"classifiers.{name}", problem + hint))
-        if self.params.profiles:
-            problem = check_profiles_dir(self.ctx.resolve(self.params.profiles))
-            if problem:
-                problems.append(Problem("profiles", problem))
-        return problems
+        return problems + self.profiles_problems()
 
     def phases(self):
         from curator.quality.edges import QualityBucketEdges
