@@ -170,7 +170,7 @@ def report(results: dict[int, dict]) -> None:
         for job in results[high]["index_jobs"]:
             grow = (results[high]["peaks"][job]["process"] - results[low]["peaks"][job]["process"]) / MB / added
             print(f"{job}: peak worker RSS {results[low]['peaks'][job]['process'] / MB:.0f} MB at {docs[low]} "
-                  f"documents, +{grow:.0f} MB per million documents between {low}x and {high}x")
+                  f"documents, {grow:+.0f} MB per million documents between {low}x and {high}x")
         if added < 0.1:
             print(f"  (only {added * 1e6:.0f} documents apart: steps of the allocator and imported modules dominate"
                   " such a slope, an upper bound; scripts/bench/dedup.py --docs 100000 measures dedup alone)")
