@@ -59,6 +59,8 @@ class CalibrationSettings:
     # clean-text guard: no rule may remove more of a language's documents (None: off, for web text)
     max_removed_share: float | None = None
     stoplists: dict[str, set[str]] = field(default_factory=dict)  # curated stop-word lists by ISO 639-3
+    # language_score = clip(median - std, low, high) of the language's scores (FineWeb2: 0.3, 0.9)
+    language_score_range: tuple[float, float] = LANGUAGE_SCORE_RANGE
 
 
 @dataclass
@@ -217,7 +219,7 @@ def calibrate_language(
         _calibrate_stopwords(values, calibrated, sample, reference, reference_profile, settings)
         if tier == "full" and len(sample.scores) >= settings.min_docs:
             scores = np.asarray(sample.scores)
-            low, high = LANGUAGE_SCORE_RANGE
+            low, high = settings.language_score_range
             values["language_score"] = math.floor(1000 * min(high, max(low, np.median(scores) - scores.std()))) / 1000
             calibrated.append("language_score")
         if settings.max_removed_share is not None:
