@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import multiprocessing
 import random
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -18,6 +19,7 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import rankdata
 
+from curator.atomic import atomic_path
 from curator.errors import CuratorError
 from curator.quality.classifier import NEGATIVE_LABEL, POSITIVE_LABEL, FastTextClassifier
 from curator.quality.text import prepare_text
@@ -119,7 +121,6 @@ def train_classifier(examples: Sequence[Example], out: Path, settings: TrainSett
 
     Quantisation (product quantisation of the kept rows) costs time in proportion to the rows it
     keeps: `cutoff`, or fewer when the data has fewer distinct words and word n-grams."""
-    import fasttext
 
     settings = settings or TrainSettings()
     if not any(e.positive for e in examples) or all(e.positive for e in examples):
@@ -137,27 +138,37 @@ def train_classifier(examples: Sequence[Example], out: Path, settings: TrainSett
                     words = line.split()
                     for n in range(1, settings.word_ngrams + 1):
                         features.update(hash(tuple(words[i : i + n])) for i in range(len(words) - n + 1))
-        model = fasttext.train_supervised(
-            input=str(train_file),
-            epoch=settings.epoch,
-            lr=settings.lr,
-            dim=settings.dim,
-            wordNgrams=settings.word_ngrams,
-            minCount=settings.min_count,
-            bucket=settings.bucket,
-            seed=settings.seed,
-            thread=1,  # one thread: the same data and seed give the same model
-            verbose=0,
-        )
-        if settings.quantize:
-            cutoff = min(settings.cutoff, len(features))
-            model.quantize(
-                input=str(train_file), qnorm=True, retrain=True, cutoff=cutoff, thread=1, verbose=0
-            )
-        tmp_out = out.with_name(f".{out.name}.tmp")
-        model.save_model(str(tmp_out))
-        tmp_out.replace(out)
+        cutoff = min(settings.cutoff, len(features)) if settings.quantize else None
+        with atomic_path(out) as tmp_out:
+            # A fresh interpreter: some libraries (heliport, py3langid) change the floating-point state of the
+            # process that imports them, after which fastText training diverges ("Encountered NaN").
+            ctx = multiprocessing.get_context("spawn")
+            worker = ctx.Process(target=_train_and_save, args=(str(train_file), settings, cutoff, str(tmp_out)))
+            worker.start()
+            worker.join()
+            if worker.exitcode != 0 or not tmp_out.is_file():
+                raise CuratorError(f"fastText training failed (exit code {worker.exitcode}); see the message above")
     return out
+
+
+def _train_and_save(train_file: str, settings: TrainSettings, cutoff: int | None, out: str) -> None:
+    import fasttext
+
+    model = fasttext.train_supervised(
+        input=train_file,
+        epoch=settings.epoch,
+        lr=settings.lr,
+        dim=settings.dim,
+        wordNgrams=settings.word_ngrams,
+        minCount=settings.min_count,
+        bucket=settings.bucket,
+        seed=settings.seed,
+        thread=1,  # one thread: the same data and seed give the same model
+        verbose=0,
+    )
+    if cutoff is not None:
+        model.quantize(input=train_file, qnorm=True, retrain=True, cutoff=cutoff, thread=1, verbose=0)
+    model.save_model(out)
 
 
 def score_examples(model_path: Path, examples: Sequence[Example]) -> list[float]:
