@@ -84,7 +84,13 @@ def _load(path: Path, language: str) -> LanguageProfile:
 
 
 def load_profile(language: str, directory: str | Path | None = None) -> LanguageProfile:
-    """The profile of `language` from `directory` (default: the bundled lang_profiles/), else default.yaml."""
+    """The profile of `language` from `directory` (default: the bundled lang_profiles/), else default.yaml.
+    Cached per process: steps ask for every document, and profiles do not change during a run."""
+    return _find_profile(language, str(directory) if directory else None)
+
+
+@lru_cache(maxsize=4096)
+def _find_profile(language: str, directory: str | None) -> LanguageProfile:
     own = profiles_dir(directory) / f"{language}.yaml"
     if own.is_file():
         return _load(own, language)
