@@ -36,4 +36,4 @@ def write_text_atomic(path: str | Path, text: str) -> None:
 
 
 def write_json_atomic(path: str | Path, data, indent: int | None = 2) -> None:
-    write_text_atomic(path, json.dumps(data, indent=indent, default=str))
+    write_text_atomic(path, json.dumps(data, indent=indent, default=str, ensure_ascii=False) + "\n")

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from curator.atomic import write_json_atomic
 
 N_BUCKETS = 20
 ALL_LANGUAGES = "*"  # edges over every document: used for a language the table does not know
@@ -81,10 +82,7 @@ class BucketTable:
             "n_buckets": self.n_buckets,
             "languages": {k: vars(v) for k, v in sorted(self.languages.items())},
         }
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
-        os.replace(tmp, path)
+        write_json_atomic(path, data, indent=1)
 
     @classmethod
     def load(cls, path: Path) -> BucketTable:

@@ -6,10 +6,7 @@ all tasks give each document the same repetitions, and mix.json can say where ea
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Mapping
-from pathlib import Path
 
 import numpy as np
 
@@ -19,14 +16,6 @@ from curator.rebalance.rehydration import bucket_index, bucket_label, removal_ra
 from curator.rebalance.scan import NO_QUALITY, QUALITY_LEVELS, ColumnsSeen, LanguageStats
 
 TOKEN_ESTIMATOR = "estimated tokens = characters / chars_per_token (per language, default {default})"
-
-
-def write_json_atomic(path: Path, data: dict) -> None:
-    """Temp file + rename: a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def bucket_edges(params: RebalanceParams) -> list[int]:

@@ -18,9 +18,10 @@ from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.logging import logger
 
+from curator.atomic import write_json_atomic
 from curator.errors import CuratorError
 from curator.rebalance.config import RebalanceParams
-from curator.rebalance.plan import bucket_edges, build_plan, document_weight, write_json_atomic
+from curator.rebalance.plan import bucket_edges, build_plan, document_weight
 from curator.rebalance.sampling import SystematicRounder
 from curator.rebalance.scan import (
     CLUSTER_SIZE,
