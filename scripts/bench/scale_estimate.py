@@ -5,7 +5,7 @@ prints, per stage, documents in, wall seconds, milliseconds per input page and t
 reading the WARC (the baseline, measured in the same run), and the CPU core-hours a dump of
 --pages-per-dump pages would take at this rate.
 
-    .venv/bin/python scripts/bench/scale_estimate.py --config /tmp/full.yaml
+    .venv/bin/python scripts/bench/scale_estimate.py --config runs/full.yaml
     .venv/bin/python scripts/bench/scale_estimate.py --input ../shared/data/bench/real-pages.warc.gz --dumps 100
 
 On a shared machine wall times include waiting for a CPU; the CPU time (user + sys) does not.

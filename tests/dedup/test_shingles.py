@@ -23,10 +23,10 @@ LANGUAGES = {
 
 
 @pytest.mark.parametrize("iso3", sorted(LANGUAGES))
-def test_shingles_equal_datatrove(iso3):
+def test_shingles_equal_datatrove(iso3, tmp_path):
     key = LANGUAGES[iso3]
     lines = shared_data(f"lid-dev/{iso3}.txt").read_text(encoding="utf-8").splitlines()[:150]
-    reference = MinhashDedupSignature("/tmp/unused", language=key)
+    reference = MinhashDedupSignature(str(tmp_path), language=key)
     shingler = Shingler(key)
     for text in ["\n".join(lines[i : i + 15]) for i in range(0, len(lines), 15)]:
         expected = reference.get_shingles(text).ravel()
@@ -41,10 +41,10 @@ def test_chunk_cache_only_for_whitespace_local_tokenizers():
     assert chunk_local_spacy(Shingler("tha_Thai").tokenizer) is None
 
 
-def test_bounded_cache_still_exact(articles):
+def test_bounded_cache_still_exact(articles, tmp_path):
     shingler = Shingler("eng_Latn", max_cached_chunks=50)
     shingler._chunks.clear()  # the cache is per process: start from what this test fills
-    reference = MinhashDedupSignature("/tmp/unused", language="eng_Latn")
+    reference = MinhashDedupSignature(str(tmp_path), language="eng_Latn")
     for text in articles[:5]:
         np.testing.assert_array_equal(shingler.hashes(text), reference.get_shingles(text).ravel())
         assert len(shingler._chunks) <= max(50, len(set(text.split())))

@@ -20,10 +20,10 @@ def edited(text: str, fraction: float, seed: int) -> str:
     return " ".join(words)
 
 
-def test_signatures_equal_datatrove(articles):
+def test_signatures_equal_datatrove(articles, tmp_path):
     texts = articles[:40]
     reference = MinhashDedupSignature(
-        "/tmp/unused", config=MinhashConfig(num_buckets=14, hashes_per_bucket=8)
+        str(tmp_path), config=MinhashConfig(num_buckets=14, hashes_per_bucket=8)
     )
     shingler = Shingler("eng_Latn")
     ours = signatures([shingler.hashes(t) for t in texts], MinhashScheme(bands=14, rows=8))
