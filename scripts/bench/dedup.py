@@ -154,8 +154,16 @@ def _simplify(text: str) -> str:
 
 
 # ---------------------------------------------------------------- 2. whole stage
-def run_datatrove_stage(input_dir: Path, work: Path, tasks: int, workers: int) -> set:
+def run_executor(pipeline: list, n_tasks: int, workers: int, logs: Path) -> None:
+    """One job of a dedup stage on datatrove's local executor (both pipelines run their jobs this way)."""
     from datatrove.executor import LocalPipelineExecutor
+
+    LocalPipelineExecutor(
+        pipeline, tasks=n_tasks, workers=min(workers, n_tasks), start_method="fork", logging_dir=str(logs)
+    ).run()
+
+
+def run_datatrove_stage(input_dir: Path, work: Path, tasks: int, workers: int) -> set:
     from datatrove.pipeline.dedup.minhash import (
         MinhashConfig,
         MinhashDedupBuckets,
@@ -171,13 +179,7 @@ def run_datatrove_stage(input_dir: Path, work: Path, tasks: int, workers: int) -
     sigs, buckets, clusters = work / "sigs", work / "buckets", work / "clusters"
 
     def run(pipeline, n_tasks, name):
-        LocalPipelineExecutor(
-            pipeline,
-            tasks=n_tasks,
-            workers=min(workers, n_tasks),
-            start_method="fork",
-            logging_dir=str(work / "logs" / name),
-        ).run()
+        run_executor(pipeline, n_tasks, workers, work / "logs" / name)
 
     run(
         [StageOutputReader(input_dir), MinhashDedupSignature(str(sigs), config=config, language=LANGUAGE)],
@@ -201,7 +203,6 @@ def run_datatrove_stage(input_dir: Path, work: Path, tasks: int, workers: int) -
 
 
 def run_curator_stage(input_dir: Path, work: Path, tasks: int, workers: int) -> set:
-    from datatrove.executor import LocalPipelineExecutor
 
     from curator.dedup.buckets import DedupBuckets
     from curator.dedup.clusters import DedupClusters
@@ -216,13 +217,7 @@ def run_curator_stage(input_dir: Path, work: Path, tasks: int, workers: int) -> 
     bands = band_names(scheme.bands, exact=True, minhash=True)
 
     def run(pipeline, n_tasks, name):
-        LocalPipelineExecutor(
-            pipeline,
-            tasks=n_tasks,
-            workers=min(workers, n_tasks),
-            start_method="fork",
-            logging_dir=str(work / "logs" / name),
-        ).run()
+        run_executor(pipeline, n_tasks, workers, work / "logs" / name)
 
     run(
         [StageOutputReader(input_dir), DedupSignatures(side, scheme), ParquetDocWriter(work / "keyed")],

@@ -41,11 +41,12 @@ from curator.calibrate.thresholds import (
 )
 from curator.calibrate.tokenizers import offline_tokenizer
 from curator.errors import CuratorError
+from curator.lid.score_thresholds import HIGH, LOW, language_score_threshold
 from curator.paths import DEFAULT_PROFILES_DIR
 from curator.profiles import LanguageProfile, default_profile
 
 STOP_WORDS_RULE = Rule("min_stop_words", "stop_words", False, integer=True, upper_bound=None)
-LANGUAGE_SCORE_RANGE = (0.3, 0.9)
+LANGUAGE_SCORE_RANGE = (LOW, HIGH)  # FineWeb2's clip of median - std
 MIN_SOURCE_DOCS = 5  # fewer documents of a source (in the language or the reference) say nothing
 SUMMARY_NAME = "CALIBRATION.md"
 
@@ -219,8 +220,7 @@ def calibrate_language(
         _calibrate_stopwords(values, calibrated, sample, reference, reference_profile, settings)
         if tier == "full" and len(sample.scores) >= settings.min_docs:
             scores = np.asarray(sample.scores)
-            low, high = settings.language_score_range
-            values["language_score"] = math.floor(1000 * min(high, max(low, np.median(scores) - scores.std()))) / 1000
+            values["language_score"] = language_score_threshold(scores, *settings.language_score_range)
             calibrated.append("language_score")
         if settings.max_removed_share is not None:
             loosened = _keep_clean_text(values, sample, settings.max_removed_share)

@@ -20,7 +20,7 @@ import numpy as np
 from curator.lid.engines import LidEngine, lid_input
 from curator.lid.labels import same_language
 
-LOW, HIGH = 0.3, 0.9  # the same range as curator.calibrate.calibrate.LANGUAGE_SCORE_RANGE
+LOW, HIGH = 0.3, 0.9  # FineWeb2's clip of the language_score threshold (also used by calibrate)
 MIN_TEXTS = 5  # fewer correctly labelled texts than this: no threshold (the profile keeps its own)
 
 
@@ -57,9 +57,10 @@ def score_distributions(engine: LidEngine, texts: list[tuple[str, str]]) -> dict
     return scores
 
 
-def language_score_threshold(scores: np.ndarray) -> float:
-    """clip(median - std, 0.3, 0.9), floored to 3 decimals (as `curator profiles calibrate` does)."""
-    return math.floor(1000 * min(HIGH, max(LOW, float(np.median(scores) - scores.std())))) / 1000
+def language_score_threshold(scores: np.ndarray, low: float = LOW, high: float = HIGH) -> float:
+    """clip(median - std, low, high) (FineWeb2: 0.3, 0.9), floored to 3 decimals; also the rule of
+    `curator profiles calibrate`."""
+    return math.floor(1000 * min(high, max(low, float(np.median(scores) - scores.std())))) / 1000
 
 
 def thresholds(scores: dict[str, list[float]]) -> list[dict]:
