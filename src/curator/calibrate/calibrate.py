@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import glob
 import math
-import os
 import shutil
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
@@ -29,6 +28,7 @@ import yaml
 from datatrove.pipeline.filters.gopher_quality_filter import STOP_WORDS
 from datatrove.utils.word_tokenizers import load_word_tokenizer
 
+from curator.atomic import write_text_atomic
 from curator.calibrate.metrics import document_metrics, stop_word_count
 from curator.calibrate.stopwords import choose_stopwords, stoplist_for
 from curator.calibrate.thresholds import (
@@ -344,12 +344,6 @@ def profile_yaml(profile: LanguageProfile) -> str:
     return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=120)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def summary_markdown(results: list[LanguageResult], settings: CalibrationSettings, inputs: str) -> str:
     by_tier = defaultdict(list)
     for r in results:
@@ -414,6 +408,6 @@ def calibrate_profiles(
     full = [r for r in results if r.tier == "full"]
     results = [borrow_from_script(r, full) if r.tier == "none" else r for r in results]
     for result in results:
-        _write_atomic(out_dir / f"{result.profile.language}.yaml", profile_yaml(result.profile))
-    _write_atomic(out_dir / SUMMARY_NAME, summary_markdown(results, settings, inputs))
+        write_text_atomic(out_dir / f"{result.profile.language}.yaml", profile_yaml(result.profile))
+    write_text_atomic(out_dir / SUMMARY_NAME, summary_markdown(results, settings, inputs))
     return results

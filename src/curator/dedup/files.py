@@ -10,13 +10,14 @@ decisions/<rank>.parquet     per duplicate-cluster member of task <rank>: positi
 
 from __future__ import annotations
 
-import os
 import resource
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from curator.atomic import atomic_path
 
 EXACT_BAND = "exact"
 # a 128-bit key (band values or normalised text, hashed with the language group) and the document
@@ -67,23 +68,15 @@ class DedupFiles:
         return self.root / "decisions" / f"{rank:05d}.parquet"
 
 
-def _tmp(path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
-
-
 def save_array(path: Path, array: np.ndarray) -> None:
     """np.save, atomically: a killed task leaves no partial file behind."""
-    tmp = _tmp(path)
-    with open(tmp, "wb") as f:
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
         np.save(f, array, allow_pickle=False)
-    os.replace(tmp, path)
 
 
 def save_table(path: Path, table: pa.Table) -> None:
-    tmp = _tmp(path)
-    pq.write_table(table, tmp, compression="zstd")
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp, compression="zstd")
 
 
 def peak_memory_mb() -> float:

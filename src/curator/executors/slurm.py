@@ -11,7 +11,6 @@ Submitting the same config again submits only the tasks without a completion mar
 from __future__ import annotations
 
 import json
-import os
 import re
 import shlex
 import shutil
@@ -28,6 +27,7 @@ import click
 import dill
 from datatrove.executor.slurm import SlurmPipelineExecutor
 
+from curator.atomic import write_json_atomic
 from curator.config.schema import SlurmConfig
 from curator.errors import ConfigError, CuratorError
 from curator.paths import RunLayout
@@ -234,9 +234,7 @@ def _read_submissions(layout: RunLayout) -> list[dict]:
 def _append_submission(layout: RunLayout, submission: dict) -> None:
     path = layout.root / "logs" / SUBMISSIONS_FILE
     history = _read_submissions(layout) + [submission]
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(history, indent=2))
-    os.replace(tmp, path)
+    write_json_atomic(path, history)
 
 
 def submit_jobs(jobs: Sequence[Job], loaded: LoadedConfig, layout: RunLayout) -> dict:

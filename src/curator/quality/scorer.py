@@ -7,7 +7,6 @@ percentile edges need every score of the corpus before any document can get its 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pyarrow as pa
@@ -15,6 +14,7 @@ import pyarrow.parquet as pq
 from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 
+from curator.atomic import atomic_path
 from curator.quality.classifier import FastTextClassifier
 from curator.steps.docio import doc_language
 
@@ -52,8 +52,5 @@ class QualityScorer(PipelineStep):
             {"language": pa.array(languages, pa.string())}
             | {name: pa.array(values, pa.float64()) for name, values in columns.items()}
         )
-        self.scores_dir.mkdir(parents=True, exist_ok=True)
-        final = self.scores_dir / f"{rank:05d}.parquet"
-        tmp = final.with_name(f".{final.name}.tmp")
-        pq.write_table(table, tmp)
-        os.replace(tmp, final)
+        with atomic_path(self.scores_dir / f"{rank:05d}.parquet") as tmp:
+            pq.write_table(table, tmp)
