@@ -25,6 +25,9 @@ class ExtractParams(BlockParams):
         5.0, description="seconds per document before it is skipped (extract:timeout); 0: no limit")
     max_html_bytes: PositiveInt = Field(5_000_000, description="larger pages are skipped (extract:too_large)")
     fast: bool = Field(False, description="trafilatura: skip the fallback extractors (faster, slightly lower recall)")
+    fast_pruning: bool = Field(
+        True, description="trafilatura, hybrid: answer trafilatura's pruning XPaths in Python "
+        "(same output, ~1.7x faster); false: libxml2's XPath, as stock trafilatura")
     write_removed: bool = Field(False, description="write pages without text to OUTPUT/removed/extract/")
 
 
@@ -41,6 +44,8 @@ class ExtractBlock(Block):
             problems.append(Problem("engine", problem))
         if self.params.fast and self.params.engine != "trafilatura":
             problems.append(Problem("fast", f"applies to engine trafilatura only, not {self.params.engine!r}: remove it"))
+        if not self.params.fast_pruning and self.params.engine not in ("trafilatura", "hybrid"):
+            problems.append(Problem("fast_pruning", f"applies to engines trafilatura and hybrid only, not {self.params.engine!r}: remove it"))
         return problems
 
     def phases(self):
@@ -49,6 +54,10 @@ class ExtractBlock(Block):
         p = self.params
         if self.ctx.config.input.format not in ("warc",):
             return []  # WET/Parquet/JSONL already hold text
-        options = {"fast": p.fast} if p.engine == "trafilatura" else {}
+        options = {}
+        if p.engine in ("trafilatura", "hybrid"):
+            options["fast_pruning"] = p.fast_pruning
+        if p.engine == "trafilatura":
+            options["fast"] = p.fast
         writer = self.ctx.removed_writer() if p.write_removed else None
         return [DocPhase([HtmlExtractor(p.engine, options, p.timeout, p.max_html_bytes, writer)])]

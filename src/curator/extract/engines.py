@@ -11,8 +11,17 @@ from collections import Counter
 from collections.abc import Callable
 
 
-def trafilatura_engine(favor_precision: bool = True, fast: bool = False) -> Callable[[str], str]:
+def trafilatura_engine(favor_precision: bool = True, fast: bool = False, fast_pruning: bool = True) -> Callable[[str], str]:
+    """trafilatura with datatrove's settings. `fast_pruning`: its pruning XPaths are answered in
+    Python (curator.extract.fast_xpath: same output, ~1.7x faster on real pages)."""
     import trafilatura
+
+    from curator.extract import fast_xpath
+
+    if fast_pruning:
+        fast_xpath.install()
+    else:
+        fast_xpath.uninstall()
 
     def extract(html: str) -> str:
         return (
@@ -62,13 +71,13 @@ class HybridExtractor:
     pages the fallback runs more often: `counts["hybrid_fallback"]` says how often.
     """
 
-    def __init__(self, fallback_units: int = 200, **settings):
+    def __init__(self, fallback_units: int = 200, fast_pruning: bool = True, **settings):
         from curator.extract.cleaner import CleanerSettings, blocks_text, page_main_content
 
         self._page_main_content, self._blocks_text = page_main_content, blocks_text
         self.cleaner = CleanerSettings(**settings)
         self.fallback_units = fallback_units
-        self.trafilatura = trafilatura_engine(fast=True)
+        self.trafilatura = trafilatura_engine(fast=True, fast_pruning=fast_pruning)
         self.counts: Counter[str] = Counter()
 
     def __call__(self, html: str) -> str:

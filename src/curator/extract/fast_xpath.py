@@ -1,0 +1,230 @@
+"""Trafilatura's pruning XPaths, answered by one Python pass per expression instead of libxml2's
+XPath interpreter — same elements, same order, same extracted text.
+
+trafilatura removes boilerplate by evaluating long XPath expressions such as
+`.//*[(self::div or self::p …)][contains(@class, "footer") or starts-with(@id, "shar") or …]`
+(~90 string tests each) on every element, several times per page. libxml2 interprets every test
+on every element: on real pages that is ~40% of trafilatura's CPU time (py-spy and cProfile,
+`docs/performance.md`). Here each expression of that small grammar is parsed once into per-attribute
+tests — one compiled regex for all `contains` needles of an attribute, a tuple for `starts-with`, a
+set for `=` — and elements are visited with lxml's C iterator (filtered by tag when the expression
+names tags). An expression outside the grammar keeps its XPath. `install()` swaps the parsed
+expressions into trafilatura's own lists in place; tests check the same nodes and the same text
+on real pages (tests/test_fast_xpath.py).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+_QUOTED = r"""(?:"([^"]*)"|'([^']*)')"""
+_ATTR = r"@([\w:-]+)"
+_TERMS = {
+    "contains": re.compile(rf"contains\(\s*{_ATTR}\s*,\s*{_QUOTED}\s*\)$"),
+    "contains_tr": re.compile(rf"contains\(\s*translate\(\s*{_ATTR}\s*,\s*{_QUOTED}\s*,\s*{_QUOTED}\s*\)\s*,\s*{_QUOTED}\s*\)$"),
+    "starts": re.compile(rf"starts-with\(\s*{_ATTR}\s*,\s*{_QUOTED}\s*\)$"),
+    "starts_tr": re.compile(rf"starts-with\(\s*translate\(\s*{_ATTR}\s*,\s*{_QUOTED}\s*,\s*{_QUOTED}\s*\)\s*,\s*{_QUOTED}\s*\)$"),
+    "equals": re.compile(rf"{_ATTR}\s*=\s*{_QUOTED}$"),
+    "exists": re.compile(rf"{_ATTR}$"),
+}
+_EXPRESSION = re.compile(r"^\.//\*(?:\[\(\s*(self::\w+(?:\s+or\s+self::\w+)*)\s*\)\])?\[(.*)\]$", re.S)
+
+
+def _quoted(groups: tuple) -> str:
+    return groups[0] if groups[0] is not None else groups[1]
+
+
+def _translation(source: str, target: str) -> dict[int, int | None]:
+    """XPath translate(): characters of `source` become the one at the same place in `target`,
+    or are deleted when `target` is shorter; a repeated source character keeps its first mapping."""
+    table: dict[int, int | None] = {}
+    for i, char in enumerate(source):
+        table.setdefault(ord(char), ord(target[i]) if i < len(target) else None)
+    return table
+
+
+@dataclass
+class _AttributeTests:
+    """The tests of one attribute (after one translate(), if any) in an `or` list."""
+
+    attribute: str
+    translation: dict[int, int | None] | None
+    contains: list[str] = field(default_factory=list)
+    starts: list[str] = field(default_factory=list)
+    equals: set[str] = field(default_factory=set)
+    exists: bool = False
+    _pattern: re.Pattern | None = None
+    matches_missing: bool = False  # an absent attribute is "" to contains()/starts-with()
+
+    def compile(self) -> None:
+        if self.contains:
+            self._pattern = re.compile("|".join(map(re.escape, self.contains)))
+        self.matches_missing = "" in self.contains or "" in self.starts
+
+    def matches(self, value: str) -> bool:
+        if self.exists or value in self.equals:
+            return True
+        if self.translation is not None:
+            value = value.translate(self.translation)
+        if self._pattern is not None and self._pattern.search(value):
+            return True
+        return bool(self.starts) and value.startswith(tuple(self.starts))
+
+
+class FastXPath:
+    """A drop-in for an `lxml.etree.XPath` of the form `.//*[(self::t …)][test or test …]`:
+    calling it on an element returns the matching descendants in document order, as a list."""
+
+    def __init__(self, original: etree.XPath, tags: tuple[str, ...], tests: list[_AttributeTests]):
+        self.original = original
+        self.path = original.path
+        self.tags = tags
+        self.tests = tests
+        self._names = [t.attribute for t in tests]
+
+    def __call__(self, tree):
+        if isinstance(tree, etree._ElementTree):
+            tree = tree.getroot()  # lxml evaluates an XPath on an ElementTree from its root element
+        start = 1  # `.//*` does not select the context element itself
+        elements = tree.iter(*self.tags) if self.tags else tree.iter(etree.Element)
+        found = []
+        tests = self.tests
+        for element in elements:
+            if start:
+                start = 0
+                if element is tree:
+                    continue
+            get = element.get
+            for test in tests:
+                value = get(test.attribute)
+                if value is None:
+                    if test.matches_missing:
+                        found.append(element)
+                        break
+                elif test.matches(value):
+                    found.append(element)
+                    break
+        return found
+
+    def __repr__(self) -> str:
+        return f"FastXPath({self.path[:60]!r}…)"
+
+
+def _split_or(text: str) -> list[str] | None:
+    """Split a predicate on its top-level `or` (outside quotes and parentheses)."""
+    parts, depth, quote, start, i = [], 0, "", 0, 0
+    while i < len(text):
+        char = text[i]
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth < 0:
+                return None
+        elif depth == 0 and text.startswith(" or ", i):
+            parts.append(text[start:i])
+            start = i = i + 4
+            continue
+        elif char in "[]|":
+            return None  # nested predicates or unions: not this grammar
+        i += 1
+    if quote or depth:
+        return None
+    parts.append(text[start:])
+    return [p.strip() for p in parts]
+
+
+def parse(original: etree.XPath) -> FastXPath | None:
+    """The FastXPath equal to `original`, or None if the expression is outside the grammar."""
+    path = " ".join(original.path.split())
+    match = _EXPRESSION.match(path)
+    if not match:
+        return None
+    tags = tuple(t.split("::")[1] for t in match.group(1).split(" or ")) if match.group(1) else ()
+    terms = _split_or(match.group(2))
+    if not terms:
+        return None
+    by_key: dict[tuple, _AttributeTests] = {}
+
+    def tests_for(attribute: str, source: str = "", target: str = "") -> _AttributeTests:
+        key = (attribute, source, target)
+        if key not in by_key:
+            by_key[key] = _AttributeTests(attribute, _translation(source, target) if source else None)
+        return by_key[key]
+
+    for term in terms:
+        for kind, pattern in _TERMS.items():
+            m = pattern.match(term)
+            if m:
+                break
+        else:
+            return None
+        g = m.groups()
+        if kind == "contains":
+            tests_for(g[0]).contains.append(_quoted(g[1:3]))
+        elif kind == "starts":
+            tests_for(g[0]).starts.append(_quoted(g[1:3]))
+        elif kind in ("contains_tr", "starts_tr"):
+            tests = tests_for(g[0], _quoted(g[1:3]), _quoted(g[3:5]))
+            (tests.contains if kind == "contains_tr" else tests.starts).append(_quoted(g[5:7]))
+        elif kind == "equals":
+            tests_for(g[0]).equals.add(_quoted(g[1:3]))
+        else:
+            tests_for(g[0]).exists = True
+    tests = list(by_key.values())
+    for t in tests:
+        if t.translation is not None and (t.equals or t.exists):
+            return None  # never built that way above; kept honest if the grammar grows
+        t.compile()
+    return FastXPath(original, tags, tests)
+
+
+# trafilatura's expression lists that prune_unwanted_nodes() evaluates (trafilatura.xpaths)
+PRUNING_LISTS = (
+    "OVERALL_DISCARD_XPATH",
+    "PAYWALL_DISCARD_XPATH",
+    "REMOVE_COMMENTS_XPATH",
+    "TEASER_DISCARD_XPATH",
+    "PRECISION_DISCARD_XPATH",
+    "DISCARD_IMAGE_ELEMENTS",
+    "COMMENTS_DISCARD_XPATH",
+    "AUTHOR_DISCARD_XPATHS",
+)
+
+
+def install() -> int:
+    """Replace, in place, every parseable expression of trafilatura's pruning lists (idempotent).
+    Returns how many expressions are now answered by FastXPath."""
+    from trafilatura import xpaths
+
+    replaced = 0
+    for name in PRUNING_LISTS:
+        expressions = getattr(xpaths, name, None)
+        if not isinstance(expressions, list):
+            continue
+        for i, expression in enumerate(expressions):
+            if isinstance(expression, FastXPath):
+                replaced += 1
+                continue
+            fast = parse(expression) if isinstance(expression, etree.XPath) else None
+            if fast is not None:
+                expressions[i] = fast
+                replaced += 1
+    return replaced
+
+
+def uninstall() -> None:
+    """Put trafilatura's original XPath objects back (for comparisons and tests)."""
+    from trafilatura import xpaths
+
+    for name in PRUNING_LISTS:
+        expressions = getattr(xpaths, name, None)
+        if isinstance(expressions, list):
+            expressions[:] = [e.original if isinstance(e, FastXPath) else e for e in expressions]
