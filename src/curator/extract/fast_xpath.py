@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 _QUOTED = r"""(?:"([^"]*)"|'([^']*)')"""
-_ATTR = r"@([\w:-]+)"
+_ATTR = r"@([\w-]+)"
 _TERMS = {
     "contains": re.compile(rf"contains\(\s*{_ATTR}\s*,\s*{_QUOTED}\s*\)$"),
     "contains_tr": re.compile(rf"contains\(\s*translate\(\s*{_ATTR}\s*,\s*{_QUOTED}\s*,\s*{_QUOTED}\s*\)\s*,\s*{_QUOTED}\s*\)$"),
@@ -56,57 +56,63 @@ class _AttributeTests:
     starts: list[str] = field(default_factory=list)
     equals: set[str] = field(default_factory=set)
     exists: bool = False
-    _pattern: re.Pattern | None = None
-    matches_missing: bool = False  # an absent attribute is "" to contains()/starts-with()
 
-    def compile(self) -> None:
-        if self.contains:
-            self._pattern = re.compile("|".join(map(re.escape, self.contains)))
-        self.matches_missing = "" in self.contains or "" in self.starts
+    def pattern(self) -> re.Pattern:
+        """One regex for all of them: `contains` anywhere, `starts-with` at the start, `=` whole."""
+        alternatives = [re.escape(n) for n in self.contains]
+        alternatives += [rf"\A{re.escape(n)}" for n in self.starts]
+        alternatives += [rf"\A{re.escape(n)}\Z" for n in sorted(self.equals)]
+        return re.compile("|".join(alternatives) or r"(?!)")
 
-    def matches(self, value: str) -> bool:
-        if self.exists or value in self.equals:
-            return True
-        if self.translation is not None:
-            value = value.translate(self.translation)
-        if self._pattern is not None and self._pattern.search(value):
-            return True
-        return bool(self.starts) and value.startswith(tuple(self.starts))
+    def matches_missing(self) -> bool:
+        """An absent attribute is the empty string to contains()/starts-with()."""
+        return "" in self.contains or "" in self.starts
 
 
 class FastXPath:
     """A drop-in for an `lxml.etree.XPath` of the form `.//*[(self::t …)][test or test …]`:
-    calling it on an element returns the matching descendants in document order, as a list."""
+    calling it on an element (or ElementTree) returns the matching descendants in document order.
+
+    libxml2 still walks the tree, but with a cheap predicate — the element has one of the tested
+    attributes — so Python sees only those elements and tests each attribute with one regex."""
 
     def __init__(self, original: etree.XPath, tags: tuple[str, ...], tests: list[_AttributeTests]):
         self.original = original
         self.path = original.path
-        self.tags = tags
-        self.tests = tests
-        self._names = [t.attribute for t in tests]
+        by_attribute: dict[str, list] = {}
+        for t in tests:
+            by_attribute.setdefault(t.attribute, []).append(t)
+        # per attribute: (name, matches whenever present, [(translation, regex)])
+        self._checks = [
+            (name, any(t.exists for t in group), [(t.translation, t.pattern()) for t in group])
+            for name, group in by_attribute.items()
+        ]
+        self._missing_matches = any(t.matches_missing() for t in tests)
+        tag_test = f"[{' or '.join(f'self::{t}' for t in tags)}]" if tags else ""
+        attribute_test = "" if self._missing_matches else f"[{' or '.join(f'@{a}' for a in by_attribute)}]"
+        self._candidates = etree.XPath(f".//*{tag_test}{attribute_test}")
 
     def __call__(self, tree):
-        if isinstance(tree, etree._ElementTree):
-            tree = tree.getroot()  # lxml evaluates an XPath on an ElementTree from its root element
-        start = 1  # `.//*` does not select the context element itself
-        elements = tree.iter(*self.tags) if self.tags else tree.iter(etree.Element)
+        if self._missing_matches:
+            return self._candidates(tree)  # every candidate matches (contains(@x, ""))
         found = []
-        tests = self.tests
-        for element in elements:
-            if start:
-                start = 0
-                if element is tree:
-                    continue
+        checks = self._checks
+        for element in self._candidates(tree):
             get = element.get
-            for test in tests:
-                value = get(test.attribute)
+            for name, present_matches, variants in checks:
+                value = get(name)
                 if value is None:
-                    if test.matches_missing:
-                        found.append(element)
-                        break
-                elif test.matches(value):
+                    continue
+                if present_matches:
                     found.append(element)
                     break
+                for translation, pattern in variants:
+                    if pattern.search(value if translation is None else value.translate(translation)):
+                        found.append(element)
+                        break
+                else:
+                    continue
+                break
         return found
 
     def __repr__(self) -> str:
@@ -178,12 +184,7 @@ def parse(original: etree.XPath) -> FastXPath | None:
             tests_for(g[0]).equals.add(_quoted(g[1:3]))
         else:
             tests_for(g[0]).exists = True
-    tests = list(by_key.values())
-    for t in tests:
-        if t.translation is not None and (t.equals or t.exists):
-            return None  # never built that way above; kept honest if the grammar grows
-        t.compile()
-    return FastXPath(original, tags, tests)
+    return FastXPath(original, tags, list(by_key.values()))
 
 
 # trafilatura's expression lists that prune_unwanted_nodes() evaluates (trafilatura.xpaths)
