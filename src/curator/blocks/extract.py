@@ -27,7 +27,7 @@ class ExtractParams(BlockParams):
     fast: bool = Field(False, description="trafilatura: skip the fallback extractors (faster, slightly lower recall)")
     fast_pruning: bool = Field(
         True, description="trafilatura, hybrid: answer trafilatura's pruning XPaths in Python "
-        "(same output, ~1.7x faster); false: libxml2's XPath, as stock trafilatura")
+        "(same output, ~2x faster); false: libxml2's XPath, as stock trafilatura")
     write_removed: bool = Field(False, description="write pages without text to OUTPUT/removed/extract/")
 
 

@@ -13,17 +13,13 @@ from collections.abc import Callable
 
 def trafilatura_engine(favor_precision: bool = True, fast: bool = False, fast_pruning: bool = True) -> Callable[[str], str]:
     """trafilatura with datatrove's settings. `fast_pruning`: its pruning XPaths are answered in
-    Python (curator.extract.fast_xpath: same output, ~1.7x faster on real pages)."""
+    Python (curator.extract.fast_xpath: same output, ~2x faster on real pages)."""
     import trafilatura
 
     from curator.extract import fast_xpath
 
-    if fast_pruning:
-        fast_xpath.install()
-    else:
-        fast_xpath.uninstall()
-
     def extract(html: str) -> str:
+        fast_xpath.use(fast_pruning)
         return (
             trafilatura.extract(
                 html,

@@ -200,11 +200,23 @@ PRUNING_LISTS = (
 )
 
 
+_installed = False
+
+
+def use(enabled: bool) -> None:
+    """Install or uninstall, doing nothing when already so: cheap enough to call before every
+    page, which lets engines with and without fast pruning take turns in one process."""
+    if enabled != _installed:
+        install() if enabled else uninstall()
+
+
 def install() -> int:
     """Replace, in place, every parseable expression of trafilatura's pruning lists (idempotent).
     Returns how many expressions are now answered by FastXPath."""
+    global _installed
     from trafilatura import xpaths
 
+    _installed = True
     replaced = 0
     for name in PRUNING_LISTS:
         expressions = getattr(xpaths, name, None)
@@ -223,8 +235,10 @@ def install() -> int:
 
 def uninstall() -> None:
     """Put trafilatura's original XPath objects back (for comparisons and tests)."""
+    global _installed
     from trafilatura import xpaths
 
+    _installed = False
     for name in PRUNING_LISTS:
         expressions = getattr(xpaths, name, None)
         if isinstance(expressions, list):
