@@ -57,8 +57,36 @@ class _AttributeTests:
     equals: set[str] = field(default_factory=set)
     exists: bool = False
 
+    def alternatives(self) -> list[str] | None:
+        """Regex alternatives over the *untranslated* value: `contains` anywhere, `starts-with` at
+        the start, `=` whole; a translated character becomes the class of the characters that
+        translate to it. None if the translation deletes characters (then translate() first)."""
+        if self.translation is not None and None in self.translation.values():
+            return None
+        table = {chr(s): chr(t) for s, t in (self.translation or {}).items()}
+        moved = {s for s, t in table.items() if s != t}
+        sources: dict[str, set[str]] = {}  # needle character -> original characters giving it
+        for source, target in table.items():
+            sources.setdefault(target, set() if target in moved else {target}).add(source)
+
+        def regex(needle: str) -> str | None:
+            parts = []
+            for char in needle:
+                if char in sources:
+                    parts.append("[" + "".join(re.escape(c) for c in sorted(sources[char])) + "]")
+                elif char in moved:
+                    return None  # the translation leaves no such character: never matches
+                else:
+                    parts.append(re.escape(char))
+            return "".join(parts)
+
+        found = [regex(n) for n in self.contains]
+        found += [None if r is None else rf"\A{r}" for r in map(regex, self.starts)]
+        found += [rf"\A{re.escape(n)}\Z" for n in sorted(self.equals)]
+        return [r for r in found if r is not None]
+
     def pattern(self) -> re.Pattern:
-        """One regex for all of them: `contains` anywhere, `starts-with` at the start, `=` whole."""
+        """One regex for all of them, over the translated value."""
         alternatives = [re.escape(n) for n in self.contains]
         alternatives += [rf"\A{re.escape(n)}" for n in self.starts]
         alternatives += [rf"\A{re.escape(n)}\Z" for n in sorted(self.equals)]
@@ -82,11 +110,16 @@ class FastXPath:
         by_attribute: dict[str, list] = {}
         for t in tests:
             by_attribute.setdefault(t.attribute, []).append(t)
-        # per attribute: (name, matches whenever present, [(translation, regex)])
-        self._checks = [
-            (name, any(t.exists for t in group), [(t.translation, t.pattern()) for t in group])
-            for name, group in by_attribute.items()
-        ]
+        # per attribute: (name, matches whenever present, [(translation, regex)]); the tests of an
+        # attribute under different translate() calls merge into one regex when they can
+        self._checks = []
+        for name, group in by_attribute.items():
+            merged = [t.alternatives() for t in group]
+            if all(a is not None for a in merged):
+                variants = [(None, re.compile("|".join(r for a in merged for r in a) or r"(?!)"))]
+            else:
+                variants = [(t.translation, t.pattern()) for t in group]
+            self._checks.append((name, any(t.exists for t in group), variants))
         self._missing_matches = any(t.matches_missing() for t in tests)
         tag_test = f"[{' or '.join(f'self::{t}' for t in tags)}]" if tags else ""
         attribute_test = "" if self._missing_matches else f"[{' or '.join(f'@{a}' for a in by_attribute)}]"
