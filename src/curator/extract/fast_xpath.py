@@ -234,6 +234,15 @@ PRUNING_LISTS = (
 
 
 _installed = False
+_parsed_by_path: dict[str, FastXPath | None] = {}
+
+
+def _parsed(expression: etree.XPath) -> FastXPath | None:
+    """parse(), once per expression: install() may run again after uninstall()."""
+    if expression.path not in _parsed_by_path:
+        _parsed_by_path[expression.path] = parse(expression)
+    fast = _parsed_by_path[expression.path]
+    return fast if fast is None or fast.original is expression else parse(expression)
 
 
 def use(enabled: bool) -> None:
@@ -259,7 +268,7 @@ def install() -> int:
             if isinstance(expression, FastXPath):
                 replaced += 1
                 continue
-            fast = parse(expression) if isinstance(expression, etree.XPath) else None
+            fast = _parsed(expression) if isinstance(expression, etree.XPath) else None
             if fast is not None:
                 expressions[i] = fast
                 replaced += 1
@@ -272,6 +281,15 @@ def uninstall() -> None:
     from trafilatura import xpaths
 
     _installed = False
+_parsed_by_path: dict[str, FastXPath | None] = {}
+
+
+def _parsed(expression: etree.XPath) -> FastXPath | None:
+    """parse(), once per expression: install() may run again after uninstall()."""
+    if expression.path not in _parsed_by_path:
+        _parsed_by_path[expression.path] = parse(expression)
+    fast = _parsed_by_path[expression.path]
+    return fast if fast is None or fast.original is expression else parse(expression)
     for name in PRUNING_LISTS:
         expressions = getattr(xpaths, name, None)
         if isinstance(expressions, list):
