@@ -281,15 +281,6 @@ def uninstall() -> None:
     from trafilatura import xpaths
 
     _installed = False
-_parsed_by_path: dict[str, FastXPath | None] = {}
-
-
-def _parsed(expression: etree.XPath) -> FastXPath | None:
-    """parse(), once per expression: install() may run again after uninstall()."""
-    if expression.path not in _parsed_by_path:
-        _parsed_by_path[expression.path] = parse(expression)
-    fast = _parsed_by_path[expression.path]
-    return fast if fast is None or fast.original is expression else parse(expression)
     for name in PRUNING_LISTS:
         expressions = getattr(xpaths, name, None)
         if isinstance(expressions, list):
