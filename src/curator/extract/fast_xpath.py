@@ -101,8 +101,8 @@ class FastXPath:
     """A drop-in for an `lxml.etree.XPath` of the form `.//*[(self::t …)][test or test …]`:
     calling it on an element (or ElementTree) returns the matching descendants in document order.
 
-    libxml2 still walks the tree, but with a cheap predicate — the element has one of the tested
-    attributes — so Python sees only those elements and tests each attribute with one regex."""
+    libxml2 still walks the tree, but only to collect the values of the tested attributes (a
+    cheap predicate); Python tests each value with one regex and takes the element of a match."""
 
     def __init__(self, original: etree.XPath, tags: tuple[str, ...], tests: list[_AttributeTests]):
         self.original = original
@@ -110,42 +110,41 @@ class FastXPath:
         by_attribute: dict[str, list] = {}
         for t in tests:
             by_attribute.setdefault(t.attribute, []).append(t)
-        # per attribute: (name, matches whenever present, [(translation, regex)]); the tests of an
+        # per attribute: (matches whenever present, [(translation, regex)]); the tests of an
         # attribute under different translate() calls merge into one regex when they can
-        self._checks = []
+        self._checks_by_name: dict[str, tuple[bool, list]] = {}
         for name, group in by_attribute.items():
             merged = [t.alternatives() for t in group]
             if all(a is not None for a in merged):
                 variants = [(None, re.compile("|".join(r for a in merged for r in a) or r"(?!)"))]
             else:
                 variants = [(t.translation, t.pattern()) for t in group]
-            self._checks.append((name, any(t.exists for t in group), variants))
+            self._checks_by_name[name] = (any(t.exists for t in group), variants)
         self._missing_matches = any(t.matches_missing() for t in tests)
         tag_test = f"[{' or '.join(f'self::{t}' for t in tags)}]" if tags else ""
-        attribute_test = "" if self._missing_matches else f"[{' or '.join(f'@{a}' for a in by_attribute)}]"
-        self._candidates = etree.XPath(f".//*{tag_test}{attribute_test}")
+        if self._missing_matches:  # contains(@x, ""): every element of those tags matches
+            self._candidates = etree.XPath(f".//*{tag_test}")
+        else:
+            # the tested attributes' values, in document order, as strings that know their element
+            names = " or ".join(f'name()="{a}"' for a in by_attribute)
+            self._values = etree.XPath(f".//*{tag_test}/@*[{names}]", smart_strings=True)
 
     def __call__(self, tree):
         if self._missing_matches:
-            return self._candidates(tree)  # every candidate matches (contains(@x, ""))
+            return self._candidates(tree)
         found = []
-        checks = self._checks
-        for element in self._candidates(tree):
-            get = element.get
-            for name, present_matches, variants in checks:
-                value = get(name)
-                if value is None:
-                    continue
-                if present_matches:
-                    found.append(element)
-                    break
+        checks = self._checks_by_name
+        for value in self._values(tree):
+            present_matches, variants = checks[value.attrname]
+            if not present_matches:
                 for translation, pattern in variants:
                     if pattern.search(value if translation is None else value.translate(translation)):
-                        found.append(element)
                         break
                 else:
                     continue
-                break
+            element = value.getparent()
+            if not found or found[-1] is not element:  # two attributes of one element matched
+                found.append(element)
         return found
 
     def __repr__(self) -> str:
