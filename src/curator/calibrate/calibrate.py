@@ -224,6 +224,10 @@ def calibrate_language(
             calibrated.append("language_score")
         if settings.max_removed_share is not None:
             loosened = _keep_clean_text(values, sample, settings.max_removed_share)
+    if "language_score" not in calibrated and values.get("language_score") is not None:
+        # the fallback is held to the same range as every calibrated threshold
+        low, high = settings.language_score_range
+        values["language_score"] = min(max(values["language_score"], low), high)
 
     all_keys = [r.name for r in RULES] + ["stopwords", "min_stop_words", "language_score"]
     fell_back = [k for k in all_keys if k not in calibrated and not _disabled(defaults, k)]
