@@ -116,6 +116,14 @@ def test_language_score_threshold_is_clipped_median_minus_std(tmp_path, lid_dev_
     assert np.median(english_scores) - english_scores.std() > 0.9
 
 
+def test_the_fallback_language_score_is_held_to_the_same_range(tmp_path, lid_dev_docs):
+    docs = [d for d in lid_dev_docs if d.language == "eng_Latn"][:25]
+    settings = CalibrationSettings(min_docs=20, language_score_range=(0.3, 0.5))
+    calibrate_profiles(docs, tmp_path, settings, also_languages=["xal_Cyrl"])
+    assert default_profile("xal_Cyrl", tmp_path).language_score > 0.5  # default.yaml's own value
+    assert load_profile("xal_Cyrl", tmp_path).language_score == 0.5
+
+
 def test_cli_reads_parquet_and_writes_profiles(tmp_path, lid_dev_docs):
     docs = [d for d in lid_dev_docs if d.language in ("eng_Latn", "cmn_Hani")]
     table = pa.table({"id": [str(i) for i in range(len(docs))], "text": [d.text for d in docs],
