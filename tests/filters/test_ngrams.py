@@ -23,13 +23,30 @@ def datatrove_numbers(words):
 
 def our_numbers(words):
     stats = NgramStats(words)
-    return {n: stats.top_duplicate_chars(n) for n in (2, 3, 4)}, {n: stats.duplicated_chars(n) for n in range(5, 11)}
+    top, duplicated = {n: stats.top_duplicate_chars(n) for n in (2, 3, 4)}, {n: stats.duplicated_chars(n) for n in range(5, 11)}
+    # the bounds that spare most documents the exact numbers are never below them
+    top_bounds = dict(zip((2, 3, 4), stats.top_duplicate_bounds([2, 3, 4]), strict=True))
+    assert all(top_bounds[n] >= (top[n] or 0) for n in top), (top_bounds, top)
+    duplicated_bounds = dict(zip(range(5, 11), stats.duplicated_bounds(list(range(5, 11))), strict=True))
+    assert all(duplicated_bounds[n] >= duplicated[n] for n in duplicated), (duplicated_bounds, duplicated)
+    return top, duplicated
 
 
 @settings(max_examples=200, deadline=None)
 @given(words=WORDS)
 def test_same_numbers_as_datatrove(words):
     assert our_numbers(words) == datatrove_numbers(words)
+
+
+def test_bounds_are_tight_on_prose_and_exact_on_repeats(pages):
+    """On a real page the bounds are far below the thresholds (so the exact numbers are skipped);
+    on a page made of one repeated paragraph they reach the exact numbers' order."""
+    words = next(d.text.split() for d in pages if len(d.text.split()) > 500)
+    stats = NgramStats(words)
+    size = len(" ".join(words))
+    assert max(stats.duplicated_bounds([5, 10])) < 0.1 * size
+    repeated = NgramStats(words[:100] * 5)
+    assert repeated.duplicated_bounds([5]) == [repeated.duplicated_chars(5)] == [4 * len("".join(words[:100]))]
 
 
 @settings(max_examples=100, deadline=None)

@@ -27,3 +27,11 @@ def test_a_full_cache_is_emptied_without_changing_words(pages, monkeypatch):
 def test_tokenizer_resolution_falls_back_step_by_step():
     assert word_tokenizer("cmn_Hans") is word_tokenizer("cmn_Hani")  # script alias
     assert type(word_tokenizer("zzz_Latn")).__name__ == "WhitespaceTokenizer"  # unknown: multilingual
+
+
+def test_letter_chunks_skip_spacy_but_special_cases_do_not():
+    splitter = WordSplitter("eng_Latn")
+    text = "We cannot go, gonna stay Im sure. Dont worry: naïve café Straße ﬁne"
+    assert splitter.words(text) == splitter.tokenizer.word_tokenize(text)
+    assert splitter._letter_chunks_whole  # English is proven: plain words never reached spaCy
+    assert splitter._cache["cannot"] == ("can", "not") and splitter._cache["naïve"] == ("naïve",)

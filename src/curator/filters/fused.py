@@ -32,6 +32,7 @@ LINE_BREAKS = re.compile("\n+")
 BULLETS = ("•", "-")
 ELLIPSES = ("...", "…")
 DEFAULT_STOP_CHARS = tuple(TERMINAL_PUNCTUATION)
+PUNCTUATION_HAS_LETTERS = any(map(str.isalpha, PUNCTUATION_SET))
 
 
 def count_duplicates(items: list[str]) -> tuple[int, int]:
@@ -98,13 +99,19 @@ class LanguageRules:
             return None, None
         words = self.splitter.words(text)
         ngrams = NgramStats(words)
-        for n, fraction in p.top_n_grams:
-            top = ngrams.top_duplicate_chars(n)
-            if top is not None and top / size > fraction:
-                return f"top_{n}_gram", words
-        for n, fraction in p.dup_n_grams:
-            if ngrams.duplicated_chars(n) / size > fraction:
-                return f"duplicated_{n}_n_grams", words
+        # Each bound is at least the exact number: below the threshold, the exact one is too.
+        if p.top_n_grams:
+            bounds = ngrams.top_duplicate_bounds([n for n, _ in p.top_n_grams])
+            for (n, fraction), bound in zip(p.top_n_grams, bounds, strict=True):
+                if bound / size > fraction:
+                    top = ngrams.top_duplicate_chars(n)
+                    if top is not None and top / size > fraction:
+                        return f"top_{n}_gram", words
+        if p.dup_n_grams:
+            bounds = ngrams.duplicated_bounds([n for n, _ in p.dup_n_grams])
+            for (n, fraction), bound in zip(p.dup_n_grams, bounds, strict=True):
+                if bound / size > fraction and ngrams.duplicated_chars(n) / size > fraction:
+                    return f"duplicated_{n}_n_grams", words
         return None, words
 
     def _fineweb(self, text: str, words: list[str] | None) -> tuple[str | None, list[str] | None]:
@@ -136,14 +143,19 @@ class LanguageRules:
         p = self.profile
         n_words = len(words)
         counts = Counter(words)
-        word_chars = [(word, n) for word, n in counts.items() if not PUNCTUATION_SET.issuperset(word)]
-        n_non_symbol = sum(n for _, n in word_chars)
+        # Few distinct words lack a letter, and only those can be punctuation only (datatrove's
+        # PUNCTUATION_SET has no letter): the statistics of all words are the totals minus theirs.
+        letterless = [word for word in counts if not word.isalpha() and not _has_letter(word)]
+        maybe_symbols = counts if PUNCTUATION_HAS_LETTERS else letterless
+        symbols = [word for word in maybe_symbols if PUNCTUATION_SET.issuperset(word)]
+        n_non_symbol = n_words - sum(counts[word] for word in symbols)
         if p.min_doc_words and n_non_symbol < p.min_doc_words:
             return "gopher_short_doc"
         if p.max_doc_words and n_non_symbol > p.max_doc_words:
             return "gopher_long_doc"
         if n_non_symbol and (p.min_avg_word_length or p.max_avg_word_length):  # no words: mean is NaN, passes
-            mean_length = sum(len(word) * n for word, n in word_chars) / n_non_symbol
+            symbol_chars = sum(len(word) * counts[word] for word in symbols)
+            mean_length = (sum(map(len, words)) - symbol_chars) / n_non_symbol
             if p.min_avg_word_length and mean_length < p.min_avg_word_length:
                 return "gopher_below_avg_threshold"
             if p.max_avg_word_length and mean_length > p.max_avg_word_length:
@@ -170,7 +182,7 @@ class LanguageRules:
         if p.max_non_alpha_words_ratio:
             if not n_words:
                 return "empty"
-            with_letters = sum(n for word, n in counts.items() if _has_letter(word))
+            with_letters = n_words - sum(counts[word] for word in letterless)
             if with_letters / n_words < p.max_non_alpha_words_ratio:
                 return "gopher_below_alpha_threshold"
         if p.min_stop_words and len(self.stopwords.intersection(counts)) < p.min_stop_words:

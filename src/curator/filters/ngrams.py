@@ -6,6 +6,11 @@ is a substring of one joined text, so its polynomial hash comes from a prefix-ha
 few numpy operations. Equal strings always have equal hashes; every hash match that decides a
 result is confirmed by comparing the strings, and a collision falls back to datatrove's own
 function, so the numbers are datatrove's, bit for bit.
+
+A filter only asks whether a measure exceeds a threshold, and for most documents it is far below.
+So each measure also has an upper bound, computed for all n at once with no Python loop
+(`top_duplicate_bounds`, `duplicated_bounds`): the exact number is needed only when the bound
+does not already settle the comparison.
 """
 
 from __future__ import annotations
@@ -18,10 +23,13 @@ from datatrove.pipeline.filters.gopher_repetition_filter import (
 )
 
 SMALL_DOC_WORDS = 48  # below this, datatrove's plain Python is as fast as numpy's call overhead
+BUCKETS_PER_NGRAM = 4  # hash buckets per n-gram: ~1 in 5 unique n-grams shares its bucket
 _BASE = np.uint64(0x9E3779B97F4A7C15)  # odd, so invertible modulo 2**64
 _BASE_INV = np.uint64(pow(int(_BASE), -1, 2**64))
+_ROW_SALT = np.uint64(0xD6E8FEB86659FD93)  # keeps equal hashes of different n apart (only for speed)
 _powers = np.ones(1, dtype=np.uint64)
 _inverse_powers = np.ones(1, dtype=np.uint64)
+# uint64 array arithmetic wraps modulo 2**64 silently, which is what the hashes need
 
 
 def _power_tables(length: int) -> tuple[np.ndarray, np.ndarray]:
@@ -29,10 +37,31 @@ def _power_tables(length: int) -> tuple[np.ndarray, np.ndarray]:
     global _powers, _inverse_powers
     if len(_powers) < length:
         size = max(length, 2 * len(_powers))
-        with np.errstate(over="ignore"):
-            _powers = np.cumprod(np.full(size, _BASE, dtype=np.uint64), dtype=np.uint64) * _BASE_INV
-            _inverse_powers = np.cumprod(np.full(size, _BASE_INV, dtype=np.uint64), dtype=np.uint64) * _BASE
+        _powers = np.cumprod(np.full(size, _BASE, dtype=np.uint64), dtype=np.uint64) * _BASE_INV
+        _inverse_powers = np.cumprod(np.full(size, _BASE_INV, dtype=np.uint64), dtype=np.uint64) * _BASE
     return _powers, _inverse_powers
+
+
+def bucket_counts(hashes: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """For each hash of a (rows, columns) table, how many valid hashes of its row share its bucket
+    (its top bits): at least how often it occurs in its row. Invalid entries share one bucket."""
+    rows, columns = hashes.shape
+    bits = max(8, (BUCKETS_PER_NGRAM * columns).bit_length())
+    buckets = (hashes >> np.uint64(64 - bits)).astype(np.intp)
+    buckets += (np.arange(rows, dtype=np.intp) << bits)[:, None]
+    buckets[~valid] = rows << bits
+    return np.bincount(buckets.ravel())[buckets]
+
+
+def later_occurrences(hashes: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Flat indices of the valid hashes equal to an earlier one of their row (a superset: only
+    bucket-mates are compared, by hash)."""
+    candidates = np.flatnonzero((bucket_counts(hashes, valid) > 1) & valid)
+    rows = (candidates // hashes.shape[1]).astype(np.uint64)
+    keys = hashes.ravel()[candidates] + rows * _ROW_SALT
+    order = np.argsort(keys, kind="stable")  # equal keys in index order: the first one leads
+    ordered = keys[order]
+    return candidates[order[1:][ordered[1:] == ordered[:-1]]]
 
 
 class _JoinedText:
@@ -46,23 +75,23 @@ class _JoinedText:
         powers, inverse = _power_tables(len(codes) + 1)
         self.inverse = inverse
         self.prefix = np.zeros(len(codes) + 1, dtype=np.uint64)
-        with np.errstate(over="ignore"):
-            np.cumsum((codes + np.uint64(1)) * powers[: len(codes)], out=self.prefix[1:])
+        np.cumsum((codes + np.uint64(1)) * powers[: len(codes)], out=self.prefix[1:])
 
-    def ngram_spans(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """Start and end offsets in `text` of every n-gram (n consecutive words)."""
-        count = len(self.starts) - 1 - n + 1
-        begin = self.starts[:count]
-        end = self.starts[n : n + count] - self.sep_len
-        return begin, end
-
-    def hashes(self, begin: np.ndarray, end: np.ndarray) -> np.ndarray:
-        with np.errstate(over="ignore"):
-            return (self.prefix[end] - self.prefix[begin]) * self.inverse[begin]
+    def ngram_table(self, ns: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Start and end offsets (in `text`) and hashes of every n-gram (n consecutive words), one row
+        per n, one column per first word; `valid` is False where the n-gram would run past the end."""
+        n_words = len(self.starts) - 1
+        sizes = np.asarray(ns, dtype=np.int64)[:, None]
+        first = np.arange(max(n_words - min(ns) + 1, 0), dtype=np.int64)
+        valid = first + sizes <= n_words
+        begin = np.broadcast_to(self.starts[first], valid.shape)
+        end = self.starts[np.minimum(first + sizes, n_words)] - self.sep_len
+        hashes = (self.prefix[end] - self.prefix[begin]) * self.inverse[begin]
+        return begin, end, hashes, valid
 
 
 class NgramStats:
-    """Top n-gram and duplicated n-gram character counts of one document's words."""
+    """Top n-gram and duplicated n-gram character counts of one document's words, with cheap bounds."""
 
     def __init__(self, words: list[str]):
         self.words = words
@@ -78,28 +107,61 @@ class NgramStats:
             self._starts = np.concatenate(([0], np.cumsum(lengths)))
         return self._starts
 
+    def _spaced_text(self) -> _JoinedText:
+        if self._spaced is None:
+            self._spaced = _JoinedText(self.words, self._word_starts(), " ")
+        return self._spaced
+
+    def _joined_text(self) -> _JoinedText:
+        if self._joined is None:
+            self._joined = _JoinedText(self.words, self._word_starts(), "")
+        return self._joined
+
+    def top_duplicate_bounds(self, ns: list[int]) -> list[int]:
+        """For each n, at least `top_duplicate_chars(n)` (0 when there is no n-gram): the largest
+        occurrences x length of any n-gram, occurrences over-counted by bucket."""
+        if self.small or len(self.words) < min(ns, default=0):
+            return [self.top_duplicate_chars(n) or 0 for n in ns]
+        begin, end, hashes, valid = self._spaced_text().ngram_table(ns)
+        products = np.where(valid, (end - begin) * bucket_counts(hashes, valid), 0)
+        return products.max(axis=1).tolist()
+
     def top_duplicate_chars(self, n: int) -> int | None:
         """datatrove's find_top_duplicate(get_n_grams(words, n)); None when there is no n-gram."""
         if len(self.words) < n:
             return None
         if self.small:
             return find_top_duplicate(get_n_grams(self.words, n))
-        if self._spaced is None:
-            self._spaced = _JoinedText(self.words, self._word_starts(), " ")
-        joined = self._spaced
-        begin, end = joined.ngram_spans(n)
-        hashes = joined.hashes(begin, end)
+        spaced = self._spaced_text()
+        begin, end, hashes, _valid = (a[0] for a in spaced.ngram_table([n]))
         unique, first, counts = np.unique(hashes, return_index=True, return_counts=True)
         top_count = int(counts.max())
         # Counter.most_common(1): the highest count, the earliest first occurrence among ties
         top = int(first[counts == top_count].min())
-        text = joined.text
+        text = spaced.text
         gram = text[begin[top] : end[top]]
         if top_count > 1:
             members = np.flatnonzero(hashes == hashes[top])
             if any(text[b:e] != gram for b, e in zip(begin[members].tolist(), end[members].tolist(), strict=True)):
                 return find_top_duplicate(get_n_grams(self.words, n))  # hash collision
         return len(gram) * top_count
+
+    def duplicated_bounds(self, ns: list[int]) -> list[int]:
+        """For each n, at least `duplicated_chars(n)`: the characters of the words covered by n-grams
+        that repeat an earlier one (datatrove counts some of those, never overlapping, never a first
+        occurrence)."""
+        n_words = len(self.words)
+        if self.small or n_words < min(ns, default=0):
+            return [self.duplicated_chars(n) for n in ns]
+        _begin, _end, hashes, valid = self._joined_text().ngram_table(ns)
+        rows, first = np.divmod(later_occurrences(hashes, valid), hashes.shape[1])
+        # words covered per row: +1 where a repeated n-gram starts, -1 after its last word
+        width = n_words + 1
+        starts = rows * width + first
+        ends = starts + np.asarray(ns, dtype=np.int64)[rows]
+        depth = np.bincount(starts, minlength=len(ns) * width) - np.bincount(ends, minlength=len(ns) * width)
+        covered = np.cumsum(depth.reshape(len(ns), width), axis=1)[:, :n_words] > 0
+        return (covered @ np.diff(self._word_starts())).tolist()
 
     def duplicated_chars(self, n: int) -> int:
         """datatrove's find_all_duplicate(words, n): characters of n-grams ("" joined) seen before,
@@ -108,33 +170,23 @@ class NgramStats:
             return find_all_duplicate(self.words, n)
         if len(self.words) < n:
             return 0
-        if self._joined is None:
-            self._joined = _JoinedText(self.words, self._word_starts(), "")
-        joined = self._joined
-        begin, end = joined.ngram_spans(n)
-        hashes = joined.hashes(begin, end)
-        order = np.argsort(hashes, kind="stable")
-        ordered = hashes[order]
-        same_as_next = ordered[1:] == ordered[:-1]
-        if not same_as_next.any():
-            return 0
-        repeated = np.zeros(len(hashes), dtype=bool)
-        repeated[order[1:][same_as_next]] = True
-        repeated[order[:-1][same_as_next]] = True
-        # Only n-grams whose hash occurs twice or more can be duplicates; others are skipped over.
+        joined = self._joined_text()
+        begin, end, hashes, valid = joined.ngram_table([n])
+        # Only n-grams whose bucket holds another n-gram can be duplicates; others are skipped over.
+        candidates = np.flatnonzero(bucket_counts(hashes, valid)[0] > 1)
         text = joined.text
-        begin_list, end_list, hash_list = begin.tolist(), end.tolist(), hashes.tolist()
+        begin_list, end_list = begin[0, candidates].tolist(), end[0, candidates].tolist()
         seen: dict[int, int] = {}
         duplicated, position = 0, 0
-        for i in np.flatnonzero(repeated).tolist():
+        for k, (i, h) in enumerate(zip(candidates.tolist(), hashes[0, candidates].tolist(), strict=True)):
             if i < position:
                 continue  # jumped over by the previous duplicate: never added to the seen set
-            first = seen.get(hash_list[i])
+            first = seen.get(h)
             if first is None:
-                seen[hash_list[i]] = i
+                seen[h] = k
                 position = i + 1
                 continue
-            gram = text[begin_list[i] : end_list[i]]
+            gram = text[begin_list[k] : end_list[k]]
             if gram != text[begin_list[first] : end_list[first]]:
                 return find_all_duplicate(self.words, n)  # hash collision
             duplicated += len(gram)

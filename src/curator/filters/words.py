@@ -7,8 +7,10 @@ away after every document. spaCy tokenizes each whitespace-separated chunk on it
 words of a document are the concatenation of the words of its chunks: `WordSplitter` caches
 chunk -> words across documents and asks spaCy only for unseen chunks. Special cases that
 contain whitespace (e.g. Spanish "EE. UU.") are the one thing that crosses chunks: a document
-containing one goes through datatrove's own tokenization. Other tokenizers (Thai, Chinese,
-Japanese, Indic...) are called as datatrove calls them.
+containing one goes through datatrove's own tokenization. An unseen chunk of letters only is one
+token without asking spaCy, for the tokenizers whose affix regexes provably never cut such a
+chunk (letter_chunks.py). Other tokenizers (Thai, Chinese, Japanese, Indic...) are called as
+datatrove calls them.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import logging
 import re
 from functools import cache
+from itertools import accumulate, chain
 
 from datatrove.utils.word_tokenizers import (
     SpaCyTokenizer,
@@ -23,6 +26,8 @@ from datatrove.utils.word_tokenizers import (
     WordTokenizer,
     load_word_tokenizer,
 )
+
+from curator.filters.letter_chunks import keeps_letter_chunks_whole
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +81,8 @@ class WordSplitter:
         self._nlp = None
         self._cache: dict[str, tuple[str, ...]] | None = None
         self._whitespace_specials: re.Pattern | None = None
+        self._letter_chunks_whole = False
+        self._special_cases: dict = {}
 
     def _setup_cache(self) -> None:
         from spacy.tokenizer import Tokenizer
@@ -91,9 +98,11 @@ class WordSplitter:
         if type(nlp.tokenizer) is not Tokenizer:
             return
         nlp.vocab.lex_attr_getters = {}
-        specials = [k for k in nlp.tokenizer.rules if not k.isspace() and any(c.isspace() for c in k)]
+        self._special_cases = nlp.tokenizer.rules
+        specials = [k for k in self._special_cases if not k.isspace() and any(c.isspace() for c in k)]
         if specials:
             self._whitespace_specials = re.compile("|".join(map(re.escape, specials)))
+        self._letter_chunks_whole = keeps_letter_chunks_whole(nlp.tokenizer)
         self._nlp = nlp
 
     def words(self, text: str) -> list[str]:
@@ -107,23 +116,29 @@ class WordSplitter:
             return self.tokenizer.word_tokenize(text)
         cache = self._cache
         chunks = text.split()  # str.isspace runs, exactly spaCy's chunking
+        try:
+            return list(chain.from_iterable(map(cache.__getitem__, chunks)))
+        except KeyError:
+            pass
         unseen = set(chunks).difference(cache)
+        if len(cache) + len(unseen) > MAX_CACHED_CHUNKS:
+            cache.clear()
+            unseen = set(chunks)
+        if self._letter_chunks_whole:  # proven: a word of letters that is no special case is one token
+            specials = self._special_cases
+            cache.update((chunk, (chunk,)) for chunk in unseen if chunk.isalpha() and chunk not in specials)
+            unseen = unseen.difference(cache)
         if unseen:
-            if len(cache) + len(unseen) > MAX_CACHED_CHUNKS:
-                cache.clear()
-                unseen = set(chunks)
             try:
                 self._tokenize_chunks(list(unseen))
             except Exception:  # e.g. spaCy's "IS_ALPHA" bug: datatrove's own path has the workaround
                 return self.tokenizer.word_tokenize(text)
-        words: list[str] = []
-        extend = words.extend
-        for chunk in chunks:
-            extend(cache[chunk])
-        return words
+        return list(chain.from_iterable(map(cache.__getitem__, chunks)))
 
     def _tokenize_chunks(self, chunks: list[str]) -> None:
         """Tokenize new chunks in one spaCy call (" "-joined) and cache each chunk's tokens."""
+        from spacy.attrs import IDX, LENGTH
+
         nlp, cache = self._nlp, self._cache
         joined = " ".join(chunks)
         with nlp.memory_zone():
@@ -131,15 +146,13 @@ class WordSplitter:
                 for chunk in chunks:  # a special case could span two joined chunks: one by one
                     cache[chunk] = tuple(t.text for t in nlp.tokenizer(chunk))
                 return
-            ends, offset = [], 0
-            for chunk in chunks:
-                offset += len(chunk)
-                ends.append(offset)
-                offset += 1
-            k, current = 0, []
-            for token in nlp.tokenizer(joined):
-                while token.idx >= ends[k]:
-                    cache[chunks[k]] = tuple(current)
-                    k, current = k + 1, []
-                current.append(token.text)
-            cache[chunks[k]] = tuple(current)
+            # offsets and lengths: a token's text is its slice of `joined` (no Token objects to build)
+            spans = nlp.tokenizer(joined).to_array([IDX, LENGTH]).tolist()
+        ends = list(accumulate(len(chunk) + 1 for chunk in chunks))  # one past each chunk's separator
+        k, current = 0, []
+        for start, length in spans:
+            while start >= ends[k]:
+                cache[chunks[k]] = tuple(current)
+                k, current = k + 1, []
+            current.append(joined[start : start + length])
+        cache[chunks[k]] = tuple(current)
