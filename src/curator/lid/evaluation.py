@@ -74,16 +74,35 @@ def lingua_pages(data: Path, extract: Extract) -> list[Page]:
     return pages
 
 
-def udhr_pages(folder: Path, extract: Extract, per_declaration: int = 2) -> list[Page]:
-    pages = []
+def udhr_declarations(folder: Path, main_only: bool = False) -> list[tuple[str, str, str]]:
+    """(ISO 639-3 code, file stem, HTML) of the package's declarations in languages lid.176 supports.
+
+    `main_only`: per language the declaration named by its code (`fra.html`) when there is one,
+    else its named ones (`bos_latn`, `bos_cyrl`); numbered files — the package's entries for
+    dialects and regional varieties (`068`: French, Welche; `062`: Swahili, Chimwiini) — only for a
+    language with nothing else. Drops also the other writings of a language that has its own file
+    (`vie_han`: Chữ Nôm, `tgl_tglg`: Baybayin, `jpn_osaka`): closer to what a crawl of it holds."""
+    by_code: dict[str, dict[str, str]] = defaultdict(dict)
     for path in sorted((folder / "declaration").glob("*.html")):
         page = path.read_text(encoding="utf-8")
         code = re.search(r'data-iso6393="([a-z]{3})"', page)
-        if not code or not known_to_lid176(code.group(1)):
-            continue
+        if code and known_to_lid176(code.group(1)):
+            by_code[code.group(1)][path.stem] = page
+    chosen = []
+    for code, pages in by_code.items():
+        if main_only:
+            named = {stem: page for stem, page in pages.items() if not stem[:1].isdigit()}
+            pages = {code: pages[code]} if code in pages else named or pages
+        chosen += [(code, stem, page) for stem, page in pages.items()]
+    return sorted(chosen, key=lambda item: item[1])
+
+
+def udhr_pages(folder: Path, extract: Extract, per_declaration: int = 2, main_only: bool = False) -> list[Page]:
+    pages = []
+    for code, stem, page in udhr_declarations(folder, main_only):
         paragraphs = [html.unescape(re.sub(r"<[^>]+>", "", p)).strip() for p in re.findall(r"<p>(.*?)</p>", page, re.S)]
         paragraphs = [p for p in paragraphs if p]
-        rng = random.Random(path.stem)
+        rng = random.Random(stem)
         for _ in range(per_declaration):
             k = rng.randint(3, 10)
             start = rng.randint(0, max(0, len(paragraphs) - k))
@@ -92,7 +111,7 @@ def udhr_pages(folder: Path, extract: Extract, per_declaration: int = 2) -> list
                 continue
             body = "\n".join(f"<p>{html.escape(p)}</p>" for p in chunk)
             doc = BOILERPLATE.format(title=html.escape(" ".join(chunk[0].split()[:8])), body=body)
-            pages.append((code.group(1), extract(doc), all_text(doc)))
+            pages.append((code, extract(doc), all_text(doc)))
     return pages
 
 
