@@ -1,4 +1,5 @@
-"""FastXPath answers trafilatura's pruning expressions exactly as libxml2 does.
+"""FastXPath answers trafilatura's pruning expressions exactly as libxml2 does, and trafilatura
+with all its speed-ups (curator.extract.trafilatura_speedups) extracts the same text.
 
 Node for node on real pages (the demo sample, html-gold), text for text through trafilatura, and
 the XPath corner cases one by one (translate, absent attributes, the context element, tags).
@@ -69,8 +70,8 @@ def test_same_nodes_as_libxml2_on_real_pages(real_pages):
 
 
 def test_same_text_through_trafilatura(real_pages):
-    def run(fast_pruning: bool) -> list[str]:
-        extract = trafilatura_engine(fast_pruning=fast_pruning)
+    def run(speedups: bool) -> list[str]:
+        extract = trafilatura_engine(speedups=speedups)
         out = []
         for page in real_pages:
             forget_seen_pages()
@@ -142,3 +143,20 @@ def test_context_element_is_not_selected():
     fast = fast_xpath.parse(etree.XPath('.//*[contains(@id, "footer")]'))
     assert body not in fast(body)
     assert fast(tree) == [body]
+
+
+def test_speedups_switch_on_and_off_together():
+    from trafilatura import utils, xpaths
+
+    from curator.extract import trafilatura_speedups
+
+    def form_class():
+        return type(lxml_html.fromstring("<html><body><form></form></body></html>", parser=utils.HTML_PARSER).find(".//form"))
+
+    trafilatura_speedups.use(True)
+    assert form_class() is lxml_html.HtmlElement  # C lookup: no FormElement subclass
+    assert isinstance(xpaths.OVERALL_DISCARD_XPATH[0], fast_xpath.FastXPath)
+    trafilatura_speedups.use(False)
+    assert form_class() is lxml_html.FormElement  # lxml.html's own lookup is back
+    assert not isinstance(xpaths.OVERALL_DISCARD_XPATH[0], fast_xpath.FastXPath)
+    trafilatura_speedups.use(True)

@@ -11,15 +11,15 @@ from collections import Counter
 from collections.abc import Callable
 
 
-def trafilatura_engine(favor_precision: bool = True, fast: bool = False, fast_pruning: bool = True) -> Callable[[str], str]:
-    """trafilatura with datatrove's settings. `fast_pruning`: its pruning XPaths are answered in
-    Python (curator.extract.fast_xpath: same output, ~2x faster on real pages)."""
+def trafilatura_engine(favor_precision: bool = True, fast: bool = False, speedups: bool = True) -> Callable[[str], str]:
+    """trafilatura with datatrove's settings. `speedups`: same-output speed-ups of its internals
+    (curator.extract.trafilatura_speedups: ~2.4x faster on real pages); False: stock trafilatura."""
     import trafilatura
 
-    from curator.extract import fast_xpath
+    from curator.extract import trafilatura_speedups
 
     def extract(html: str) -> str:
-        fast_xpath.use(fast_pruning)
+        trafilatura_speedups.use(speedups)
         return (
             trafilatura.extract(
                 html,
@@ -67,13 +67,13 @@ class HybridExtractor:
     pages the fallback runs more often: `counts["hybrid_fallback"]` says how often.
     """
 
-    def __init__(self, fallback_units: int = 200, fast_pruning: bool = True, **settings):
+    def __init__(self, fallback_units: int = 200, speedups: bool = True, **settings):
         from curator.extract.cleaner import CleanerSettings, blocks_text, page_main_content
 
         self._page_main_content, self._blocks_text = page_main_content, blocks_text
         self.cleaner = CleanerSettings(**settings)
         self.fallback_units = fallback_units
-        self.trafilatura = trafilatura_engine(fast=True, fast_pruning=fast_pruning)
+        self.trafilatura = trafilatura_engine(fast=True, speedups=speedups)
         self.counts: Counter[str] = Counter()
 
     def __call__(self, html: str) -> str:

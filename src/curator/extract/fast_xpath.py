@@ -1,16 +1,16 @@
-"""Trafilatura's pruning XPaths, answered by one Python pass per expression instead of libxml2's
-XPath interpreter — same elements, same order, same extracted text.
+"""Trafilatura's pruning XPaths, answered in Python instead of libxml2's XPath interpreter —
+same elements, same order, same extracted text.
 
 trafilatura removes boilerplate by evaluating long XPath expressions such as
 `.//*[(self::div or self::p …)][contains(@class, "footer") or starts-with(@id, "shar") or …]`
 (~90 string tests each) on every element, several times per page. libxml2 interprets every test
-on every element: on real pages that is ~40% of trafilatura's CPU time (py-spy and cProfile,
-`docs/performance.md`). Here each expression of that small grammar is parsed once into per-attribute
-tests — one compiled regex for all `contains` needles of an attribute, a tuple for `starts-with`, a
-set for `=` — and elements are visited with lxml's C iterator (filtered by tag when the expression
-names tags). An expression outside the grammar keeps its XPath. `install()` swaps the parsed
-expressions into trafilatura's own lists in place; tests check the same nodes and the same text
-on real pages (tests/test_fast_xpath.py).
+on every element: on real pages that was 43% of trafilatura's CPU time (cProfile,
+docs/extraction.md). Here each expression of that small grammar is parsed once into per-attribute
+tests — all `contains`/`starts-with`/`=` needles of an attribute in one regex, translate() folded
+into character classes — libxml2 only collects the tested attributes' values, and Python tests
+them. An expression outside the grammar keeps its XPath. `install()` swaps the parsed expressions
+into trafilatura's own lists in place (see trafilatura_speedups.use); tests check the same nodes
+and the same text on real pages (tests/extract/test_fast_xpath.py).
 """
 
 from __future__ import annotations
@@ -232,7 +232,6 @@ PRUNING_LISTS = (
 )
 
 
-_installed = False
 _parsed_by_path: dict[str, FastXPath | None] = {}
 
 
@@ -244,20 +243,18 @@ def _parsed(expression: etree.XPath) -> FastXPath | None:
     return fast if fast is None or fast.original is expression else parse(expression)
 
 
-def use(enabled: bool) -> None:
-    """Install or uninstall, doing nothing when already so: cheap enough to call before every
-    page, which lets engines with and without fast pruning take turns in one process."""
-    if enabled != _installed:
-        install() if enabled else uninstall()
+def installed() -> bool:
+    """Whether trafilatura's lists hold FastXPath objects now."""
+    from trafilatura import xpaths
+
+    return any(isinstance(e, FastXPath) for e in xpaths.OVERALL_DISCARD_XPATH)
 
 
 def install() -> int:
     """Replace, in place, every parseable expression of trafilatura's pruning lists (idempotent).
     Returns how many expressions are now answered by FastXPath."""
-    global _installed
     from trafilatura import xpaths
 
-    _installed = True
     replaced = 0
     for name in PRUNING_LISTS:
         expressions = getattr(xpaths, name, None)
@@ -276,10 +273,8 @@ def install() -> int:
 
 def uninstall() -> None:
     """Put trafilatura's original XPath objects back (for comparisons and tests)."""
-    global _installed
     from trafilatura import xpaths
 
-    _installed = False
     for name in PRUNING_LISTS:
         expressions = getattr(xpaths, name, None)
         if isinstance(expressions, list):
