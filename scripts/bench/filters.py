@@ -7,7 +7,11 @@
    GopherRepetition + FineWebQuality + GopherQuality (datatrove, same thresholds) and through
    curator's FusedHeuristicFilter. Tokenizer models are loaded before timing; the fused filter's
    chunk cache starts empty (first pass) and is then warm (second pass). CPU seconds of this process
-   (the machine is shared), wall seconds beside. Also checks both take the same decisions.
+   (the machine is shared), wall seconds beside. Also checks both take the same decisions, and
+   prints the share of the documents whose tokenizer sees the whole text (Korean's Kiwi, Japanese,
+   Chinese...): nothing is cached for them, so they bound the warm ratio.
+   `--profiles` with scripts/bench/common.py's write_reference_profiles folder gives the e2e
+   bench's setting (datatrove's default thresholds and English tokenizer for every document).
 2. Keep rates: every lid-dev language's sentences grouped into documents (clean web prose), through
    the fused filter with the profiles; a language whose clean text is removed needs calibration.
 """
@@ -25,10 +29,15 @@ SHARED = ROOT.parent / "shared" / "data"
 REAL_PAGES = ROOT / "tests" / "data" / "filters" / "real_pages.parquet"
 
 
-def timed(run, docs) -> tuple[list, float, float]:
+def timed(run, docs) -> tuple[list, float, float, list[float]]:
+    """Results, CPU and wall seconds of the whole pass, and CPU seconds per document."""
     cpu, wall = time.process_time(), time.perf_counter()
-    results = [run(doc) for doc in docs]
-    return results, time.process_time() - cpu, time.perf_counter() - wall
+    results, per_doc = [], []
+    for doc in docs:
+        start = time.process_time()
+        results.append(run(doc))
+        per_doc.append(time.process_time() - start)
+    return results, time.process_time() - cpu, time.perf_counter() - wall, per_doc
 
 
 def speed(profiles: str | None) -> None:
@@ -48,9 +57,11 @@ def speed(profiles: str | None) -> None:
         warm_up = Document(text="Warm up the tokenizer.", id="warm-up", metadata={"language": language})
         chain_first_failure(chains[language], warm_up)
         rules.splitter.words(warm_up.text)
-    theirs, dt_cpu, dt_wall = timed(lambda d: chain_first_failure(chains[d.metadata["language"]], d), docs)
-    ours, cpu, wall = timed(lambda d: fused.rules_for(d.metadata["language"]).first_failure(d.text), docs)
-    _, warm_cpu, warm_wall = timed(lambda d: fused.rules_for(d.metadata["language"]).first_failure(d.text), docs)
+    theirs, dt_cpu, dt_wall, dt_per_doc = timed(lambda d: chain_first_failure(chains[d.metadata["language"]], d), docs)
+    ours, cpu, wall, _ = timed(lambda d: fused.rules_for(d.metadata["language"]).first_failure(d.text), docs)
+    _, warm_cpu, warm_wall, warm_per_doc = timed(
+        lambda d: fused.rules_for(d.metadata["language"]).first_failure(d.text), docs
+    )
     n = len(docs)
     agree = sum(a == b for a, b in zip(ours, theirs, strict=True))
     print(f"{n} documents ({sum(len(d.text) for d in docs) / 1e6:.1f} M chars), "
@@ -59,6 +70,12 @@ def speed(profiles: str | None) -> None:
     print(f"fused, 1st pass : {n / cpu:7.1f} docs/s CPU ({n / wall:6.1f} wall)   ratio {dt_cpu / cpu:.2f}x")
     print(f"fused, warm     : {n / warm_cpu:7.1f} docs/s CPU ({n / warm_wall:6.1f} wall)   ratio {dt_cpu / warm_cpu:.2f}x")
     print(f"same decision and first reason: {agree}/{n}; kept {sum(r is None for r in ours)}")
+    # tokenizers that see the whole text (Kiwi, Sudachi, jieba...) cost the same per call in both;
+    # datatrove calls them once per filter, the fused filter once
+    whole_text = [i for i, d in enumerate(docs) if not fused.rules_for(d.metadata["language"]).splitter.caches_chunks]
+    share = sum(warm_per_doc[i] for i in whole_text)
+    print(f"whole-text tokenizers: {len(whole_text)} documents, {share / warm_cpu:.0%} of the warm pass "
+          f"(datatrove: {sum(dt_per_doc[i] for i in whole_text) / dt_cpu:.0%} of its pass)")
 
 
 def languages_by_url(pages) -> dict[str, str]:

@@ -8,7 +8,7 @@ import spacy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from curator.filters.letter_chunks import keeps_letter_chunks_whole, regex_never_matches_letters
+from curator.filters.letter_chunks import PlainChunks, keeps_letter_chunks_whole, regex_never_matches_letters
 
 
 @pytest.mark.parametrize(
@@ -55,3 +55,22 @@ def test_proven_tokenizers_keep_letter_chunks_whole(tokenizers, chunk, language)
     tokenizer = tokenizers[language]
     if chunk.isalpha() and chunk not in tokenizer.rules:
         assert [t.text for t in tokenizer(chunk)] == [chunk]
+
+
+MARKS = st.characters(categories=["P", "S", "N"])  # punctuation, symbols, digits
+
+
+@settings(max_examples=400, deadline=None)
+@given(word=LETTERS, mark=MARKS, language=st.sampled_from(LANGUAGES))
+def test_plain_tokens_are_spacys(tokenizers, word, mark, language):
+    """Letters then one mark: when PlainChunks answers, spaCy gives the same tokens."""
+    tokenizer = tokenizers[language]
+    chunk = word + mark
+    plain = PlainChunks(tokenizer).tokens(chunk)
+    if plain is not None:
+        assert list(plain) == [t.text for t in tokenizer(chunk)], chunk
+
+
+@pytest.mark.parametrize("chunk", ["Ende.", "Wort,", "Frage?", "Klammer)"])
+def test_common_word_endings_are_answered(tokenizers, chunk):
+    assert PlainChunks(tokenizers["de"]).tokens(chunk) == (chunk[:-1], chunk[-1])

@@ -11,7 +11,7 @@ def test_words_equal_datatrove_tokenizer_in_many_languages(sentence_documents, p
         key = doc.metadata["language"]
         splitter = splitters.setdefault(key, WordSplitter(key))
         assert splitter.words(doc.text) == splitter.tokenizer.word_tokenize(doc.text), doc.id
-    cached = {key for key, s in splitters.items() if s._nlp is not None}
+    cached = {key for key, s in splitters.items() if s.caches_chunks}
     assert {"eng_Latn", "deu_Latn", "rus_Cyrl", "spa_Latn"} <= cached  # the cache is really used
     assert "cmn_Hani" not in cached and "tha_Thai" not in cached  # whole-text segmenters are not
 
@@ -29,9 +29,11 @@ def test_tokenizer_resolution_falls_back_step_by_step():
     assert type(word_tokenizer("zzz_Latn")).__name__ == "WhitespaceTokenizer"  # unknown: multilingual
 
 
-def test_letter_chunks_skip_spacy_but_special_cases_do_not():
+def test_plain_chunks_skip_spacy_but_special_cases_do_not():
     splitter = WordSplitter("eng_Latn")
-    text = "We cannot go, gonna stay Im sure. Dont worry: naïve café Straße ﬁne"
+    text = "We cannot go, gonna stay Im sure. Dont worry: naïve café Straße ﬁne etc. Mr. Smith's cats' a- b% No.1"
     assert splitter.words(text) == splitter.tokenizer.word_tokenize(text)
-    assert splitter._letter_chunks_whole  # English is proven: plain words never reached spaCy
+    assert splitter._plain.proven  # English is proven: plain words never reached spaCy
     assert splitter._cache["cannot"] == ("can", "not") and splitter._cache["naïve"] == ("naïve",)
+    assert splitter._cache["go,"] == ("go", ",") and splitter._cache["Mr."] == ("Mr.",)
+    assert splitter._plain.tokens("Mr.") is None and splitter._plain.tokens("sure.") == ("sure", ".")

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import cached_property
+from itertools import filterfalse
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +24,12 @@ from datatrove.utils.text import PUNCTUATION_SET, TERMINAL_PUNCTUATION
 
 from curator.filters.ngrams import NgramStats
 from curator.filters.rules import apply_config, family_enabled
-from curator.filters.words import word_splitter
+from curator.filters.words import WordSplitter, word_splitter
 from curator.profiles import LanguageProfile, load_profile
 from curator.steps.docio import doc_language
 from curator.steps.filter_base import CuratorFilter
 
 PARAGRAPH_BREAK = re.compile(r"\n{2,}")
-LINE_BREAKS = re.compile("\n+")
 BULLETS = ("•", "-")
 ELLIPSES = ("...", "…")
 DEFAULT_STOP_CHARS = tuple(TERMINAL_PUNCTUATION)
@@ -47,6 +48,32 @@ def _has_letter(word: str) -> bool:
     return any(map(str.isalpha, word))
 
 
+class _Text:
+    """One document's text and its splits, each computed once and shared by the three families."""
+
+    def __init__(self, text: str, splitter: WordSplitter):
+        self.text = text
+        self._splitter = splitter
+
+    @cached_property
+    def words(self) -> list[str]:
+        return self._splitter.words(self.text)
+
+    @cached_property
+    def newline_parts(self) -> list[str]:
+        return self.text.split("\n")
+
+    def paragraphs(self) -> list[str]:
+        r"""datatrove's re.split(r"\n{2,}", text.strip())."""
+        stripped = self.text.strip()
+        return PARAGRAPH_BREAK.split(stripped) if "\n\n" in stripped else [stripped]
+
+    def newline_runs(self) -> list[str]:
+        r"""datatrove's re.split("\n+", text): blank parts only at the ends (str.split is ~4x faster)."""
+        parts = self.newline_parts
+        return parts if len(parts) <= 2 else [parts[0], *filter(None, parts[1:-1]), parts[-1]]
+
+
 class LanguageRules:
     """One language's thresholds (profile + config) and word splitter; `first_failure(text)`."""
 
@@ -61,91 +88,80 @@ class LanguageRules:
 
     def first_failure(self, text: str) -> str | None:
         """The reason of the first rule the text fails, in datatrove's order, or None to keep it."""
-        words = None
-        if self.repetition:
-            reason, words = self._repetition(text)
-            if reason:
-                return "gopher_repetition:" + reason
-        if self.fineweb:
-            reason, words = self._fineweb(text, words)
-            if reason:
-                return "fineweb_quality:" + reason
-        if self.quality:
-            reason = self._quality(text, words if words is not None else self.splitter.words(text))
-            if reason:
-                return "gopher_quality:" + reason
+        doc = _Text(text, self.splitter)
+        for enabled, family, check in (
+            (self.repetition, "gopher_repetition:", self._repetition),
+            (self.fineweb, "fineweb_quality:", self._fineweb),
+            (self.quality, "gopher_quality:", self._quality),
+        ):
+            if enabled and (reason := check(doc)):
+                return family + reason
         return None
 
-    def _repetition(self, text: str) -> tuple[str | None, list[str] | None]:
-        p = self.profile
+    def _repetition(self, doc: _Text) -> str | None:
+        p, text = self.profile, doc.text
         if not text:
-            return "empty", None
+            return "empty"
         size = len(text)
         if p.dup_para_frac or p.dup_para_char_frac:
-            paragraphs = PARAGRAPH_BREAK.split(text.strip())
+            paragraphs = doc.paragraphs()
             repeated, chars = count_duplicates(paragraphs)
             if p.dup_para_frac and repeated / len(paragraphs) > p.dup_para_frac:
-                return "dup_para_frac", None
+                return "dup_para_frac"
             if p.dup_para_char_frac and chars / size > p.dup_para_char_frac:
-                return "dup_para_char_frac", None
+                return "dup_para_char_frac"
         if p.dup_line_frac or p.dup_line_char_frac:
-            lines = LINE_BREAKS.split(text)
+            lines = doc.newline_runs()
             repeated, chars = count_duplicates(lines)
             if p.dup_line_frac and repeated / len(lines) > p.dup_line_frac:
-                return "dup_line_frac", None
+                return "dup_line_frac"
             if p.dup_line_char_frac and chars / size > p.dup_line_char_frac:
-                return "dup_line_char_frac", None
+                return "dup_line_char_frac"
         if not (p.top_n_grams or p.dup_n_grams):
-            return None, None
-        words = self.splitter.words(text)
-        ngrams = NgramStats(words)
+            return None
+        ngrams = NgramStats(doc.words)
         # Each bound is at least the exact number: below the threshold, the exact one is too.
-        if p.top_n_grams:
-            bounds = ngrams.top_duplicate_bounds([n for n, _ in p.top_n_grams])
-            for (n, fraction), bound in zip(p.top_n_grams, bounds, strict=True):
-                if bound / size > fraction:
-                    top = ngrams.top_duplicate_chars(n)
-                    if top is not None and top / size > fraction:
-                        return f"top_{n}_gram", words
-        if p.dup_n_grams:
-            bounds = ngrams.duplicated_bounds([n for n, _ in p.dup_n_grams])
-            for (n, fraction), bound in zip(p.dup_n_grams, bounds, strict=True):
-                if bound / size > fraction and ngrams.duplicated_chars(n) / size > fraction:
-                    return f"duplicated_{n}_n_grams", words
-        return None, words
+        top_bounds, duplicated_bounds = ngrams.bounds([n for n, _ in p.top_n_grams], [n for n, _ in p.dup_n_grams])
+        for (n, fraction), bound in zip(p.top_n_grams, top_bounds, strict=True):
+            if bound / size > fraction:
+                top = ngrams.top_duplicate_chars(n)
+                if top is not None and top / size > fraction:
+                    return f"top_{n}_gram"
+        for (n, fraction), bound in zip(p.dup_n_grams, duplicated_bounds, strict=True):
+            if bound / size > fraction and ngrams.duplicated_chars(n) / size > fraction:
+                return f"duplicated_{n}_n_grams"
+        return None
 
-    def _fineweb(self, text: str, words: list[str] | None) -> tuple[str | None, list[str] | None]:
-        p = self.profile
-        lines = [line for line in text.split("\n") if line.strip() != ""]
+    def _fineweb(self, doc: _Text) -> str | None:
+        p, text = self.profile, doc.text
+        lines = list(filter(str.strip, doc.newline_parts))  # datatrove: lines whose strip() is not ""
         if not lines:
-            return "empty", words
+            return "empty"
         if p.line_punct_thr is not None:
             ratio = sum(1 for line in lines if line.endswith(self.stop_chars)) / len(lines)
             if ratio < p.line_punct_thr and not (ratio == 0 and p.line_punct_exclude_zero):
-                return "line_punct_ratio", words
+                return "line_punct_ratio"
         if p.short_line_thr is not None:
             ratio = sum(1 for line in lines if len(line) <= p.short_line_length) / len(lines)
             if ratio > p.short_line_thr:
-                return "short_line_ratio", words
+                return "short_line_ratio"
         if p.char_duplicates_ratio is not None:
             if count_duplicates(lines)[1] / len(text.replace("\n", "")) > p.char_duplicates_ratio:
-                return "char_dup_ratio", words
+                return "char_dup_ratio"
         if p.new_line_ratio is not None:
-            if words is None:
-                words = self.splitter.words(text)
-            if not words:
-                return "empty", words
-            if text.count("\n") / len(words) > p.new_line_ratio:
-                return "list_ratio", words
-        return None, words
+            if not doc.words:
+                return "empty"
+            if text.count("\n") / len(doc.words) > p.new_line_ratio:
+                return "list_ratio"
+        return None
 
-    def _quality(self, text: str, words: list[str]) -> str | None:
-        p = self.profile
+    def _quality(self, doc: _Text) -> str | None:
+        p, text, words = self.profile, doc.text, doc.words
         n_words = len(words)
         counts = Counter(words)
         # Few distinct words lack a letter, and only those can be punctuation only (datatrove's
         # PUNCTUATION_SET has no letter): the statistics of all words are the totals minus theirs.
-        letterless = [word for word in counts if not word.isalpha() and not _has_letter(word)]
+        letterless = [word for word in filterfalse(str.isalpha, counts) if not _has_letter(word)]
         maybe_symbols = counts if PUNCTUATION_HAS_LETTERS else letterless
         symbols = [word for word in maybe_symbols if PUNCTUATION_SET.issuperset(word)]
         n_non_symbol = n_words - sum(counts[word] for word in symbols)

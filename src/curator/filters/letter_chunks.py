@@ -15,20 +15,15 @@ digits and spaces, flags, back-references) counts as possible, which just switch
 from __future__ import annotations
 
 import re
-import sys
 from functools import cache
-
-if sys.version_info >= (3, 11):
-    from re import _constants as sre, _parser as sre_parse
-else:  # pragma: no cover
-    import sre_constants as sre
-    import sre_parse
+from re import _constants as sre  # the parser behind re.compile: its tree is what the proof reads
+from re import _parser as sre_parse
 
 NEVER_LETTERS = {  # categories whose characters are never str.isalpha()
     sre.CATEGORY_DIGIT, sre.CATEGORY_SPACE, sre.CATEGORY_LINEBREAK,
     sre.CATEGORY_UNI_DIGIT, sre.CATEGORY_UNI_SPACE, sre.CATEGORY_UNI_LINEBREAK,
 }
-REPEATS = {sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", sre.MAX_REPEAT)}
+REPEATS = {sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT}
 
 
 @cache
@@ -69,7 +64,7 @@ def _impossible(sequence) -> bool:
             low, _high, pattern = av
             if low >= 1 and _impossible(pattern):
                 return True
-        elif op is sre.ASSERT or op is getattr(sre, "ATOMIC_GROUP", None):
+        elif op is sre.ASSERT or op is sre.ATOMIC_GROUP:
             pattern = av[1] if op is sre.ASSERT else av
             if _impossible(pattern):  # a lookaround only sees letters too (or nothing, at the edges)
                 return True
@@ -94,3 +89,43 @@ def keeps_letter_chunks_whole(tokenizer) -> bool:
     special case as one token: its prefix, suffix and infix regexes never match such a chunk."""
     searches = (tokenizer.prefix_search, tokenizer.suffix_search, tokenizer.infix_finditer)
     return all(regex_never_matches_letters(getattr(search, "__self__", search)) for search in searches)
+
+
+class PlainChunks:
+    """The tokens spaCy gives a chunk, when they are provably the plain ones: a chunk of letters is
+    itself; letters then one mark ("word,", "Ende.") are the letters and the mark when the suffix
+    regex cuts exactly that mark off (one regex call instead of spaCy's whole loop). None otherwise,
+    and always None for a tokenizer without the letters proof.
+
+    Why the second case is exact: spaCy's affix loop on "word," finds no prefix (checked) and a
+    one-character suffix (checked), keeps "word" (no special case, checked), whose own prefix, suffix
+    and infix searches find nothing (the letters proof): tokens "word" and ",". A chunk or a stripped
+    word that is a special case ("etc.", "Mr.") or that `token_match` keeps whole goes to spaCy.
+    """
+
+    def __init__(self, tokenizer):
+        self.proven = keeps_letter_chunks_whole(tokenizer)
+        self.special_cases = tokenizer.rules or {}
+        self.token_match = tokenizer.token_match
+        self.prefix_search = tokenizer.prefix_search
+        self.suffix_search = tokenizer.suffix_search
+
+    def tokens(self, chunk: str) -> tuple[str, ...] | None:
+        if not self.proven or chunk in self.special_cases:
+            return None
+        if chunk.isalpha():
+            return (chunk,)
+        word = chunk[:-1]
+        if word.isalpha() and word not in self.special_cases and self._cuts_one_mark(chunk):
+            return word, chunk[-1]
+        return None
+
+    def _cuts_one_mark(self, chunk: str) -> bool:
+        """spaCy's first affix step on `chunk`: no prefix, a suffix of one character."""
+        if self.token_match and self.token_match(chunk):
+            return False
+        prefix = self.prefix_search(chunk) if self.prefix_search else None
+        if prefix is not None and prefix.end() > prefix.start():
+            return False
+        suffix = self.suffix_search(chunk) if self.suffix_search else None
+        return suffix is not None and suffix.end() - suffix.start() == 1

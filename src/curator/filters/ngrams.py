@@ -8,9 +8,8 @@ result is confirmed by comparing the strings, and a collision falls back to data
 function, so the numbers are datatrove's, bit for bit.
 
 A filter only asks whether a measure exceeds a threshold, and for most documents it is far below.
-So each measure also has an upper bound, computed for all n at once with no Python loop
-(`top_duplicate_bounds`, `duplicated_bounds`): the exact number is needed only when the bound
-does not already settle the comparison.
+So each measure also has an upper bound, all of them computed at once with no Python loop
+(`bounds`): the exact number is needed only when a bound does not already settle the comparison.
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ from datatrove.pipeline.filters.gopher_repetition_filter import (
 
 SMALL_DOC_WORDS = 48  # below this, datatrove's plain Python is as fast as numpy's call overhead
 BUCKETS_PER_NGRAM = 4  # hash buckets per n-gram: ~1 in 5 unique n-grams shares its bucket
+MAX_BUCKET_BITS = 18  # at most 2**18 buckets per n (2 MB): long documents share more, use less memory
 _BASE = np.uint64(0x9E3779B97F4A7C15)  # odd, so invertible modulo 2**64
 _BASE_INV = np.uint64(pow(int(_BASE), -1, 2**64))
 _ROW_SALT = np.uint64(0xD6E8FEB86659FD93)  # keeps equal hashes of different n apart (only for speed)
@@ -46,17 +46,17 @@ def bucket_counts(hashes: np.ndarray, valid: np.ndarray) -> np.ndarray:
     """For each hash of a (rows, columns) table, how many valid hashes of its row share its bucket
     (its top bits): at least how often it occurs in its row. Invalid entries share one bucket."""
     rows, columns = hashes.shape
-    bits = max(8, (BUCKETS_PER_NGRAM * columns).bit_length())
+    bits = min(max(8, (BUCKETS_PER_NGRAM * columns).bit_length()), MAX_BUCKET_BITS)
     buckets = (hashes >> np.uint64(64 - bits)).astype(np.intp)
     buckets += (np.arange(rows, dtype=np.intp) << bits)[:, None]
     buckets[~valid] = rows << bits
     return np.bincount(buckets.ravel())[buckets]
 
 
-def later_occurrences(hashes: np.ndarray, valid: np.ndarray) -> np.ndarray:
+def later_occurrences(hashes: np.ndarray, valid: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Flat indices of the valid hashes equal to an earlier one of their row (a superset: only
-    bucket-mates are compared, by hash)."""
-    candidates = np.flatnonzero((bucket_counts(hashes, valid) > 1) & valid)
+    bucket-mates, `counts` > 1 from `bucket_counts`, are compared, by hash)."""
+    candidates = np.flatnonzero((counts > 1) & valid)
     rows = (candidates // hashes.shape[1]).astype(np.uint64)
     keys = hashes.ravel()[candidates] + rows * _ROW_SALT
     order = np.argsort(keys, kind="stable")  # equal keys in index order: the first one leads
@@ -83,11 +83,15 @@ class _JoinedText:
         n_words = len(self.starts) - 1
         sizes = np.asarray(ns, dtype=np.int64)[:, None]
         first = np.arange(max(n_words - min(ns) + 1, 0), dtype=np.int64)
-        valid = first + sizes <= n_words
-        begin = np.broadcast_to(self.starts[first], valid.shape)
-        end = self.starts[np.minimum(first + sizes, n_words)] - self.sep_len
-        hashes = (self.prefix[end] - self.prefix[begin]) * self.inverse[begin]
-        return begin, end, hashes, valid
+        last_word = first + sizes  # one past each n-gram's last word (in place below: long texts)
+        valid = last_word <= n_words
+        begin = self.starts[first]
+        end = self.starts[np.minimum(last_word, n_words, out=last_word)]
+        end -= self.sep_len
+        hashes = self.prefix[end]
+        hashes -= self.prefix[begin]
+        hashes *= self.inverse[begin]
+        return np.broadcast_to(begin, valid.shape), end, hashes, valid
 
 
 class NgramStats:
@@ -117,15 +121,6 @@ class NgramStats:
             self._joined = _JoinedText(self.words, self._word_starts(), "")
         return self._joined
 
-    def top_duplicate_bounds(self, ns: list[int]) -> list[int]:
-        """For each n, at least `top_duplicate_chars(n)` (0 when there is no n-gram): the largest
-        occurrences x length of any n-gram, occurrences over-counted by bucket."""
-        if self.small or len(self.words) < min(ns, default=0):
-            return [self.top_duplicate_chars(n) or 0 for n in ns]
-        begin, end, hashes, valid = self._spaced_text().ngram_table(ns)
-        products = np.where(valid, (end - begin) * bucket_counts(hashes, valid), 0)
-        return products.max(axis=1).tolist()
-
     def top_duplicate_chars(self, n: int) -> int | None:
         """datatrove's find_top_duplicate(get_n_grams(words, n)); None when there is no n-gram."""
         if len(self.words) < n:
@@ -146,22 +141,41 @@ class NgramStats:
                 return find_top_duplicate(get_n_grams(self.words, n))  # hash collision
         return len(gram) * top_count
 
-    def duplicated_bounds(self, ns: list[int]) -> list[int]:
-        """For each n, at least `duplicated_chars(n)`: the characters of the words covered by n-grams
-        that repeat an earlier one (datatrove counts some of those, never overlapping, never a first
-        occurrence)."""
+    def bounds(self, top_ns: list[int], duplicated_ns: list[int]) -> tuple[list[int], list[int]]:
+        """At least `top_duplicate_chars(n)` (0 when there is no n-gram) for each n of `top_ns` and at
+        least `duplicated_chars(n)` for each n of `duplicated_ns`, from one table of hashes.
+
+        Top n-gram: the largest occurrences x length of any n-gram, occurrences over-counted by
+        bucket. With no space inside a word, equal " "-joined n-grams are equal ""-joined ones, one
+        character per space shorter, so the ""-joined table serves both measures.
+        Duplicated n-grams: the characters of the words covered by n-grams that repeat an earlier
+        one (datatrove counts some of those, never overlapping, never a first occurrence)."""
+        ns = [*top_ns, *duplicated_ns]
         n_words = len(self.words)
-        if self.small or n_words < min(ns, default=0):
-            return [self.duplicated_chars(n) for n in ns]
-        _begin, _end, hashes, valid = self._joined_text().ngram_table(ns)
-        rows, first = np.divmod(later_occurrences(hashes, valid), hashes.shape[1])
+        if self.small or n_words < min(ns, default=0) or not ns:
+            return [self.top_duplicate_chars(n) or 0 for n in top_ns], [self.duplicated_chars(n) for n in duplicated_ns]
+        joined = self._joined_text()
+        begin, end, hashes, valid = joined.ngram_table(ns)
+        counts = bucket_counts(hashes, valid)
+        tops = len(top_ns)
+        if " " in joined.text:  # a word with a space: top n-grams from the " "-joined text itself
+            top_begin, top_end, top_hashes, top_valid = self._spaced_text().ngram_table(top_ns)
+            top_products = (top_end - top_begin) * bucket_counts(top_hashes, top_valid)
+        else:
+            top_valid = valid[:tops]
+            spaces = np.asarray(top_ns, dtype=np.int64)[:, None] - 1
+            top_products = (end[:tops] - begin[:tops] + spaces) * counts[:tops]
+        top_bounds = np.where(top_valid, top_products, 0).max(axis=1, initial=0)
+
+        rows, first = np.divmod(later_occurrences(hashes[tops:], valid[tops:], counts[tops:]), hashes.shape[1])
         # words covered per row: +1 where a repeated n-gram starts, -1 after its last word
         width = n_words + 1
         starts = rows * width + first
-        ends = starts + np.asarray(ns, dtype=np.int64)[rows]
-        depth = np.bincount(starts, minlength=len(ns) * width) - np.bincount(ends, minlength=len(ns) * width)
-        covered = np.cumsum(depth.reshape(len(ns), width), axis=1)[:, :n_words] > 0
-        return (covered @ np.diff(self._word_starts())).tolist()
+        ends = starts + np.asarray(duplicated_ns, dtype=np.int64)[rows]
+        size = len(duplicated_ns) * width
+        depth = np.bincount(starts, minlength=size) - np.bincount(ends, minlength=size)
+        covered = np.cumsum(depth.reshape(len(duplicated_ns), width), axis=1)[:, :n_words] > 0
+        return top_bounds.tolist(), (covered @ np.diff(self._word_starts())).tolist()
 
     def duplicated_chars(self, n: int) -> int:
         """datatrove's find_all_duplicate(words, n): characters of n-grams ("" joined) seen before,

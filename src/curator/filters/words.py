@@ -7,10 +7,10 @@ away after every document. spaCy tokenizes each whitespace-separated chunk on it
 words of a document are the concatenation of the words of its chunks: `WordSplitter` caches
 chunk -> words across documents and asks spaCy only for unseen chunks. Special cases that
 contain whitespace (e.g. Spanish "EE. UU.") are the one thing that crosses chunks: a document
-containing one goes through datatrove's own tokenization. An unseen chunk of letters only is one
-token without asking spaCy, for the tokenizers whose affix regexes provably never cut such a
-chunk (letter_chunks.py). Other tokenizers (Thai, Chinese, Japanese, Indic...) are called as
-datatrove calls them.
+containing one goes through datatrove's own tokenization. An unseen chunk of letters (or letters
+and one final mark, "word,") gets its tokens without asking spaCy, for the tokenizers whose affix
+regexes provably never cut a chunk of letters (letter_chunks.py). Other tokenizers (Thai, Chinese,
+Japanese, Indic...) are called as datatrove calls them.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from datatrove.utils.word_tokenizers import (
     load_word_tokenizer,
 )
 
-from curator.filters.letter_chunks import keeps_letter_chunks_whole
+from curator.filters.letter_chunks import PlainChunks
 
 logger = logging.getLogger(__name__)
 
@@ -81,8 +81,7 @@ class WordSplitter:
         self._nlp = None
         self._cache: dict[str, tuple[str, ...]] | None = None
         self._whitespace_specials: re.Pattern | None = None
-        self._letter_chunks_whole = False
-        self._special_cases: dict = {}
+        self._plain: PlainChunks | None = None
 
     def _setup_cache(self) -> None:
         from spacy.tokenizer import Tokenizer
@@ -98,12 +97,18 @@ class WordSplitter:
         if type(nlp.tokenizer) is not Tokenizer:
             return
         nlp.vocab.lex_attr_getters = {}
-        self._special_cases = nlp.tokenizer.rules
-        specials = [k for k in self._special_cases if not k.isspace() and any(c.isspace() for c in k)]
+        specials = [k for k in nlp.tokenizer.rules if not k.isspace() and any(c.isspace() for c in k)]
         if specials:
             self._whitespace_specials = re.compile("|".join(map(re.escape, specials)))
-        self._letter_chunks_whole = keeps_letter_chunks_whole(nlp.tokenizer)
+        self._plain = PlainChunks(nlp.tokenizer)
         self._nlp = nlp
+
+    @property
+    def caches_chunks(self) -> bool:
+        """False for the tokenizers that see the whole text (called as datatrove calls them)."""
+        if self._cache is None:
+            self._setup_cache()
+        return self._nlp is not None
 
     def words(self, text: str) -> list[str]:
         if self._cache is None:
@@ -124,10 +129,15 @@ class WordSplitter:
         if len(cache) + len(unseen) > MAX_CACHED_CHUNKS:
             cache.clear()
             unseen = set(chunks)
-        if self._letter_chunks_whole:  # proven: a word of letters that is no special case is one token
-            specials = self._special_cases
-            cache.update((chunk, (chunk,)) for chunk in unseen if chunk.isalpha() and chunk not in specials)
-            unseen = unseen.difference(cache)
+        if self._plain.proven:  # plain words (and words with one final mark) without spaCy
+            plain_tokens, left = self._plain.tokens, []
+            for chunk in unseen:
+                tokens = plain_tokens(chunk)
+                if tokens is None:
+                    left.append(chunk)
+                else:
+                    cache[chunk] = tokens
+            unseen = left
         if unseen:
             try:
                 self._tokenize_chunks(list(unseen))
