@@ -73,6 +73,9 @@ def test_extract_run_accounts_for_every_html_response(tmp_path):
     dumps = set(table.column("dump").to_pylist())
     assert "CC-MAIN-2020-34" in dumps
     assert record["status"] == "done" and (out / "run.json").is_file()
+    # wall and CPU seconds of every job, its task workers included
+    assert set(record["job_seconds"]) == {job["name"] for job in record["jobs"]}
+    assert all(t["cpu"] > 0 and t["wall"] > 0 for t in record["job_seconds"].values())
 
 
 def test_resume_skips_finished_tasks_and_rewrites_lost_ones(tmp_path):
@@ -111,3 +114,24 @@ def test_plan_lists_jobs(tmp_path):
     result = CliRunner().invoke(main, ["plan", str(make_config(tmp_path, [{"extract": {}}]))])
     assert result.exit_code == 0, result.output
     assert "01-extract  [documents, 2 tasks]" in result.output
+
+
+def test_workers_fork_from_a_prepared_process():
+    """Before a job's workers fork: the steps' preload runs (unless the job is done), then the GC
+    is frozen for the job, so workers inherit the imports and leave the inherited objects alone."""
+    import gc
+
+    from curator.runner import shared_with_workers
+
+    class Step:
+        preloads = 0
+
+        def preload(self):
+            Step.preloads += 1
+
+    before = gc.get_freeze_count()
+    with shared_with_workers([Step(), object()]):
+        assert gc.get_freeze_count() > before and Step.preloads == 1
+    with shared_with_workers([Step()], preload=False):  # a resumed job with every task done
+        pass
+    assert gc.get_freeze_count() == before and Step.preloads == 1

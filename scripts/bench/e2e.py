@@ -17,7 +17,7 @@ curator: extract → lid (fastText, same model) → filters → dedup (exact + M
 
 Printed per pipeline: wall time and CPU time (user+system of its whole process tree, which other
 load on a shared machine disturbs far less), their ratios vs stock, the pages each read as HTML,
-and the documents left after every step (both must stay comparable).
+and the documents left after every step (both must stay comparable), then wall and CPU seconds per job.
 
 Trafilatura settings: datatrove calls trafilatura.extract(favor_precision=True, include_comments=False,
 deduplicate=True); curator's `trafilatura` engine passes the same. `trafilatura (fast)` (no_fallback)
@@ -110,13 +110,19 @@ def run_stock(inputs: Path, work: Path, tasks: int, workers: int) -> dict:
     from datatrove.pipeline.readers import ParquetReader, WarcReader
     from datatrove.pipeline.writers import ParquetWriter
 
+    from curator.runner import cpu_seconds  # per job as curator's runner measures it (+0.08 CPU-s of imports)
+
     config = MinhashConfig()  # 5-grams, 14 bands x 8 hashes, seed 1: curator's dedup defaults
     filtered, sigs, buckets, clusters = (work / d for d in ("filtered", "signatures", "buckets", "clusters"))
     logs, out = work / "logs", work / "output"
 
+    job_seconds: dict[str, dict] = {}
+
     def executor(name: str, pipeline: list, n: int) -> None:
+        wall, cpu = time.perf_counter(), cpu_seconds()
         LocalPipelineExecutor(pipeline, tasks=n, workers=min(workers, n), logging_dir=str(logs / name),
                               start_method="fork").run()
+        job_seconds[name] = {"wall": time.perf_counter() - wall, "cpu": cpu_seconds() - cpu}  # as curator's runner
 
     executor("1-extract-filter", [
         WarcReader(str(inputs), glob_pattern="*.warc.gz"),
@@ -142,7 +148,8 @@ def run_stock(inputs: Path, work: Path, tasks: int, workers: int) -> dict:
     for step in steps[1:-1]:  # extractor and filters: what each forwarded
         stage_out[step["name"].split(": ", 1)[-1]] = total(step["stats"], "forwarded")
     stage_out["minhash"] = parquet_rows(out)
-    return {"docs_read": stage_out["read"], "docs_out": stage_out["minhash"], "stage_out": stage_out}
+    return {"docs_read": stage_out["read"], "docs_out": stage_out["minhash"], "stage_out": stage_out,
+            "job_seconds": job_seconds}
 
 
 # ---------------------------------------------------------------- curator
@@ -150,12 +157,13 @@ def run_curator(inputs: Path, work: Path, tasks: int, workers: int, engine: str,
     profiles = write_reference_profiles(work / "profiles")
     config = curator_config(sorted(inputs.glob("*.warc.gz")), work / "run", profiles, engine, tasks, workers,
                             trafilatura_fast=trafilatura_fast)
-    run_curator_config(config, work / "config.yaml")
+    record = run_curator_config(config, work / "config.yaml")
     stats = {p.stem: json.loads(p.read_text()) for p in (work / "run" / "stats").glob("*.json")}
     order = ["read", "extract", "lid", "filters", "dedup", "quality"]
     return {"docs_out": parquet_rows(work / "run" / "data"),
             "docs_read": stats.get("extract", {}).get("docs_in"),
-            "stage_out": {name: stats[name].get("docs_out") for name in order if name in stats}}
+            "stage_out": {name: stats[name].get("docs_out") for name in order if name in stats},
+            "job_seconds": record["job_seconds"]}
 
 
 def run_one(name: str, inputs: Path, work: Path, tasks: int, workers: int) -> dict:
@@ -274,6 +282,20 @@ def report(names: list[str], results: dict, ratios: dict, docs_in: int, rounds: 
         print(f"  {pipeline} {engine}: " + ", ".join(f"{k} {v}" for k, v in results[name][-1]["stage_out"].items()))
     print("datatrove's WarcReader keeps a record only if libmagic calls its bytes HTML when the WARC has no\n"
           "WARC-Identified-Payload-Type (as here); curator reads the HTTP Content-Type: 'read as HTML' differs.")
+    print("\nWall and CPU seconds per job (last run). Outside jobs: the wall of checks and planning; the CPU\n"
+          "also of the process's start-up and imports:")
+    for name in names:
+        pipeline, engine, _, _ = PIPELINES[name]
+        print(f"  {pipeline} {engine}:")
+        print_job_seconds(results[name][-1])
+
+
+def print_job_seconds(result: dict) -> None:
+    jobs = result["job_seconds"]
+    rows = [[job, f"{t['wall']:.2f}", f"{t['cpu']:.2f}"] for job, t in jobs.items()]
+    rows.append(["outside jobs", f"{result['seconds'] - sum(t['wall'] for t in jobs.values()):.2f}",
+                 f"{result['cpu_seconds'] - sum(t['cpu'] for t in jobs.values()):.2f}"])
+    print_table(["    job", "wall s", "CPU s"], [["    " + r[0], *r[1:]] for r in rows])
 
 
 if __name__ == "__main__":

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 from datatrove.pipeline.dedup.minhash import MinhashDedupSignature
+from datatrove.utils.text import DEF_TEXT_NORM_CONFIG, simplify_text
 
-from curator.dedup.shingles import Shingler, chunk_local_spacy
+from curator.dedup.shingles import Shingler, chunk_local_spacy, simplify_chunks
 from tests.conftest import shared_data
 
 # spaCy rule-based (Latin, Cyrillic, Greek, Arabic script), spaCy's multi-language fallback (kat),
@@ -52,3 +53,17 @@ def test_bounded_cache_still_exact(articles, tmp_path):
 
 def test_fewer_words_than_ngrams_gives_no_shingles():
     assert len(Shingler("eng_Latn").hashes("only four words here")) == 0
+
+
+def test_simplify_chunks_equals_simplify_text_per_chunk():
+    """One simplify_text call over all chunks gives each chunk's pieces, across scripts, and where
+    a rule could reach across chunks: Greek final sigma, digits, week days, combining marks."""
+    texts = [shared_data(f"lid-dev/{iso3}.txt").read_text(encoding="utf-8") for iso3 in sorted(LANGUAGES)]
+    edge_cases = ["ΟΔΟΣ", "Σ", "ΣΑ", "12,5", "3.", ".4", "Monday", "mon", "day", "\u0301", "e\u0301"]
+    chunks = sorted({c for text in texts for c in text.split()}) + edge_cases
+    assert len(chunks) > 10_000
+    expected = [simplify_text(c, DEF_TEXT_NORM_CONFIG).split() for c in chunks]
+    assert [s.split() for s in simplify_chunks(chunks, DEF_TEXT_NORM_CONFIG)] == expected
+    # a chunk holding the separator itself: every chunk is simplified on its own
+    chunks = ["a\ue000b", *edge_cases]
+    assert simplify_chunks(chunks, DEF_TEXT_NORM_CONFIG) == [simplify_text(c, DEF_TEXT_NORM_CONFIG) for c in chunks]

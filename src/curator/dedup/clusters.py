@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.logging import logger
@@ -25,6 +24,7 @@ from curator.dedup.files import (
     EXACT_BAND,
     MATCH_DTYPE,
     DedupFiles,
+    load_table,
     record_peak_memory,
     save_table,
     split_doc_key,
@@ -131,7 +131,7 @@ class DedupClusters(PipelineStep):
         ranks, positions = split_doc_key(clusters.nodes[kept_nodes])
         chunks = []
         for r in np.unique(ranks):
-            ids = pq.read_table(self.files.documents(int(r)), columns=["id"]).column("id")
+            ids = load_table(self.files.documents(int(r)), columns=["id"]).column("id")
             chunks.append(ids.take(pa.array(positions[ranks == r])).combine_chunks())
         return pa.concat_arrays(chunks) if chunks else pa.array([], pa.string())
 

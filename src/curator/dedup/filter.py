@@ -11,12 +11,11 @@ from __future__ import annotations
 import contextlib
 
 import numpy as np
-import pyarrow.parquet as pq
 import xxhash
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 
-from curator.dedup.files import DedupFiles, record_peak_memory
+from curator.dedup.files import DedupFiles, load_table, record_peak_memory
 from curator.steps.counting import count_removed
 
 CLUSTER_SIZE = "minhash_cluster_size"
@@ -38,13 +37,13 @@ class _TaskIndex:
                     f"{path} is missing: the dedup phases before this one did not finish for task {rank}. "
                     f"Rerun the same command to resume them."
                 )
-        ids = pq.read_table(ids_path).column("id").to_pylist()
+        ids = load_table(ids_path).column("id").to_pylist()
         hashes = np.fromiter((_id_hash(i) for i in ids), dtype=np.uint64, count=len(ids))
         self.order = np.argsort(hashes, kind="stable")
         self.sorted_hashes = hashes[self.order]
         self.ids = ids
         self.seen: dict[str, int] = {}  # repeated ids: how many documents with it were seen
-        decisions = pq.read_table(decisions_path).to_pydict()
+        decisions = load_table(decisions_path).to_pydict()
         self.decision = {
             pos: (size, dup, reason)
             for pos, size, dup, reason in zip(

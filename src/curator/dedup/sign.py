@@ -29,6 +29,7 @@ from curator.dedup.shingles import Shingler
 from curator.dedup.signatures import MinhashScheme, band_keys, signatures, text_keys
 from curator.profiles import load_profile
 from curator.steps.docio import doc_language
+from curator.steps.preload import import_if_installed
 
 
 class DedupSignatures(PipelineStep):
@@ -56,6 +57,11 @@ class DedupSignatures(PipelineStep):
         self.profiles_dir = profiles_dir
         self.batch_size = batch_size
         self._shinglers: dict[str, Shingler] = {}
+
+    def preload(self) -> None:
+        """Most languages' word tokenizers are spaCy's: import it once for all the job's tasks."""
+        if self.minhash:
+            import_if_installed("spacy")
 
     def group(self, doc: Document) -> bytes:
         """Documents are only compared within a group: their language (and dump, with scope per_dump)."""

@@ -29,7 +29,10 @@ def read_side_files(scores_dir: Path, classifiers: list[str]) -> pa.Table:
     """All tasks' scores (hidden temp files of killed tasks are ignored)."""
     files = sorted(p for p in Path(scores_dir).glob("*.parquet") if not p.name.startswith("."))
     schema = pa.schema([("language", pa.string())] + [(name, pa.float64()) for name in classifiers])
-    tables = [pq.read_table(p, columns=schema.names).cast(schema) for p in files]
+    tables = []
+    for path in files:
+        with pq.ParquetFile(path) as f:  # not pq.read_table: it would import pyarrow.dataset
+            tables.append(f.read(columns=schema.names).cast(schema))
     return pa.concat_tables(tables) if tables else schema.empty_table()
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import signal
 import threading
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 
 from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
@@ -81,6 +81,14 @@ class HtmlExtractor(PipelineStep):
         except ImportError as e:
             raise ImportError(f"extract engine '{self.engine}' cannot be imported: {e}. "
                               "Reinstall the environment (`make install`); no page was processed.") from e
+
+    def preload(self) -> None:
+        """Import the engine (trafilatura: ~0.3 s) once for all the job's tasks; a broken install is
+        reported by each task's build_engine."""
+        from curator.extract.engines import ENGINES
+
+        with suppress(ImportError):
+            ENGINES[self.engine](**self.engine_options)
 
     def extract_one(self, extract, html: str) -> tuple[str | None, str | None]:
         """(text, None) or (None, reason). Call inside `alarm_raises_timeout()`."""

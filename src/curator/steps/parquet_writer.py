@@ -16,6 +16,7 @@ from datatrove.pipeline.base import PipelineStep
 
 from curator.atomic import temp_path_for
 from curator.steps.docio import UNDETERMINED_LANGUAGE, doc_to_row, order_columns
+from curator.steps.preload import import_if_installed
 
 # Types of the columns every stage agrees on; others are inferred from the first batch.
 KNOWN_TYPES = {
@@ -98,6 +99,10 @@ class ParquetDocWriter(PipelineStep):
         self.filename = filename
         self.batch_size = batch_size
         self._files: dict[Path, _OpenFile] = {}
+
+    def preload(self) -> None:
+        """pyarrow imports pandas (when installed) at its first array conversion: once here, not per task."""
+        import_if_installed("pandas")
 
     def _path(self, doc: Document, rank: int) -> Path:
         language = doc.metadata.get("language") or UNDETERMINED_LANGUAGE

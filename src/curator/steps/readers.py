@@ -152,7 +152,7 @@ class WarcDocReader(FileListReader):
             return None
         if how == "detected":
             self.stat_update("charset_detected")
-        if not text or not text.strip():
+        if not text or text.isspace():  # as `not text.strip()`, without copying the page
             count_skipped(self, "empty_body")
             return None
         record_id = headers.get("WARC-Record-ID") or ""
