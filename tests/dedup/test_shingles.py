@@ -44,7 +44,8 @@ def test_chunk_cache_only_for_whitespace_local_tokenizers():
 
 def test_bounded_cache_still_exact(articles, tmp_path):
     shingler = Shingler("eng_Latn", max_cached_chunks=50)
-    shingler._chunks.clear()  # the cache is per process: start from what this test fills
+    shingler._chunks.clear()  # the caches are per process: start from what this test fills
+    shingler._pieces.clear()
     reference = MinhashDedupSignature(str(tmp_path), language="eng_Latn")
     for text in articles[:5]:
         np.testing.assert_array_equal(shingler.hashes(text), reference.get_shingles(text).ravel())

@@ -1,9 +1,12 @@
 """The scoring step: a score per classifier on every document, and the task's side file."""
 
+import os
+import shutil
+
 import pyarrow.parquet as pq
 from datatrove.data import Document
 
-from curator.quality.classifier import DEFAULT_MODEL, FastTextClassifier
+from curator.quality.classifier import DEFAULT_MODEL, FastTextClassifier, load_fasttext
 from curator.quality.scorer import QualityScorer
 from tests.conftest import shared_data
 
@@ -34,3 +37,17 @@ def test_every_document_scored_and_written_to_the_side_file(tmp_path):
         "again": [prose["quality_score_again"], menu["quality_score_again"], 0.0],
     }
     assert not list((tmp_path / "scores").glob(".*"))  # no temp file left behind
+
+
+def test_a_model_loads_once_per_process_and_file_version(tmp_path):
+    """The scorer's preload loads each model in the launching process; classifiers built in its
+    (forked) tasks get that same model; a rewritten model file is loaded anew."""
+    path = tmp_path / "web.ftz"
+    shutil.copy(DEFAULT_MODEL, path)
+    QualityScorer({"web": FastTextClassifier(path)}, tmp_path / "scores").preload()
+    launcher_model = load_fasttext(path)
+    assert FastTextClassifier(path).model is launcher_model
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1))
+    assert FastTextClassifier(path).model is not launcher_model
+    QualityScorer({"gone": FastTextClassifier(tmp_path / "missing.ftz")}, tmp_path / "scores").preload()

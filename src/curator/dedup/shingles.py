@@ -70,7 +70,7 @@ class Shingler:
         tokenizer: str | WordTokenizer,
         n_grams: int = 5,
         norm_config: TextNormConfig = DEF_TEXT_NORM_CONFIG,
-        max_cached_chunks: int = 200_000,  # all languages of the process together: ~75 MB with the pieces
+        max_cached_chunks: int = 300_000,  # chunks and pieces, all languages of the process together: ~45 MB
     ):
         self.tokenizer = load_word_tokenizer(tokenizer)
         self.n_grams = n_grams
@@ -139,9 +139,10 @@ class Shingler:
         cache = self._chunks
         missing = set(chunks).difference(cache)  # iterates the chunks, not the cache
         if missing:
-            if sum(map(len, _CHUNK_CACHES.values())) + len(missing) > self.max_cached_chunks:
-                for cached in (*_CHUNK_CACHES.values(), *_PIECE_CACHES.values()):  # one bound for all
-                    cached.clear()  # languages of the process; fresh caches refill with the frequent chunks
+            caches = (*_CHUNK_CACHES.values(), *_PIECE_CACHES.values())
+            if sum(map(len, caches)) + len(missing) > self.max_cached_chunks:
+                for cached in caches:  # one bound for all languages of the process;
+                    cached.clear()  # fresh caches refill with the frequent chunks
                 missing = set(chunks)
             self._fill(sorted(missing))
         return list(chain.from_iterable(map(cache.__getitem__, chunks)))

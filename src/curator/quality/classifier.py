@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from curator.paths import PROJECT_ROOT
@@ -13,12 +14,21 @@ POSITIVE_LABEL = "__label__hq"
 NEGATIVE_LABEL = "__label__lq"
 
 
-def load_fasttext(path: str | Path):
-    """Load a fastText model without its stderr warning about the deprecated load API."""
-    import fasttext
+_LOADED: dict[tuple, object] = {}  # (path, mtime, size) -> model loaded in this process
 
-    fasttext.FastText.eprint = lambda *args, **kwargs: None
-    return fasttext.load_model(str(path))
+
+def load_fasttext(path: str | Path):
+    """A fastText model, loaded once per process and file version (without fastText's stderr
+    warning about its deprecated load API). Workers forked after their launcher loaded it (the
+    scorer's preload) share its memory: a multi-GB classifier is not loaded once per worker."""
+    stat = os.stat(path)
+    key = (os.path.realpath(path), stat.st_mtime_ns, stat.st_size)
+    if key not in _LOADED:
+        import fasttext
+
+        fasttext.FastText.eprint = lambda *args, **kwargs: None
+        _LOADED[key] = fasttext.load_model(str(path))
+    return _LOADED[key]
 
 
 class FastTextClassifier:

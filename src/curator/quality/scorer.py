@@ -7,6 +7,7 @@ percentile edges need every score of the corpus before any document can get its 
 
 from __future__ import annotations
 
+from contextlib import suppress
 from pathlib import Path
 
 import pyarrow as pa
@@ -15,7 +16,7 @@ from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 
 from curator.atomic import atomic_path
-from curator.quality.classifier import FastTextClassifier
+from curator.quality.classifier import FastTextClassifier, load_fasttext
 from curator.steps.docio import doc_language
 
 
@@ -31,6 +32,13 @@ class QualityScorer(PipelineStep):
         super().__init__()
         self.classifiers = classifiers
         self.scores_dir = Path(scores_dir)
+
+    def preload(self) -> None:
+        """Load the models once for all the job's tasks (see load_fasttext); a model that does not
+        load is reported by the tasks."""
+        for classifier in self.classifiers.values():
+            with suppress(OSError, ValueError):
+                load_fasttext(classifier.path)
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         languages: list[str] = []
