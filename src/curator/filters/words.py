@@ -5,11 +5,12 @@ For spaCy's rule-based tokenizer that costs most of the filters' time, because d
 whole blank pipeline (with a sentencizer) inside a `memory_zone` that throws spaCy's own cache
 away after every document. spaCy tokenizes each whitespace-separated chunk on its own, so the
 words of a document are the concatenation of the words of its chunks: `WordSplitter` caches
-chunk -> words across documents and asks spaCy only for unseen chunks. Special cases that
-contain whitespace (e.g. Spanish "EE. UU.") are the one thing that crosses chunks: a document
-containing one goes through datatrove's own tokenization. An unseen chunk of letters (or letters
+chunk -> words across documents and asks spaCy only for unseen chunks (each on its own). Two
+things cross chunks: special cases that contain whitespace (e.g. Spanish "EE. UU.") and spaCy's
+special-case matcher joining tokens of chunks one space apart (spacy_chunks.ChunkBoundaries); a
+document where either could happen goes through datatrove's own tokenization. An unseen chunk of letters (or letters
 and one final mark, "word,") gets its tokens without asking spaCy, for the tokenizers whose affix
-regexes provably never cut a chunk of letters (letter_chunks.py). Other tokenizers (Thai, Chinese,
+regexes provably never cut a chunk of letters (spacy_chunks.py). Other tokenizers (Thai, Chinese,
 Japanese, Indic...) are called as datatrove calls them.
 """
 
@@ -27,7 +28,7 @@ from datatrove.utils.word_tokenizers import (
     load_word_tokenizer,
 )
 
-from curator.filters.letter_chunks import PlainChunks
+from curator.filters.spacy_chunks import ChunkBoundaries, PlainChunks
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +83,8 @@ class WordSplitter:
         self._cache: dict[str, tuple[str, ...]] | None = None
         self._whitespace_specials: re.Pattern | None = None
         self._plain: PlainChunks | None = None
+        self._boundaries: ChunkBoundaries | None = None
+        self._sensitive: dict[str, tuple[str, ...]] = {}  # chunks a special case could retokenize
 
     def _setup_cache(self) -> None:
         from spacy.tokenizer import Tokenizer
@@ -101,6 +104,7 @@ class WordSplitter:
         if specials:
             self._whitespace_specials = re.compile("|".join(map(re.escape, specials)))
         self._plain = PlainChunks(nlp.tokenizer)
+        self._boundaries = ChunkBoundaries(nlp)
         self._nlp = nlp
 
     @property
@@ -119,15 +123,27 @@ class WordSplitter:
             or (self._whitespace_specials and self._whitespace_specials.search(text))
         ):
             return self.tokenizer.word_tokenize(text)
-        cache = self._cache
         chunks = text.split()  # str.isspace runs, exactly spaCy's chunking
         try:
-            return list(chain.from_iterable(map(cache.__getitem__, chunks)))
+            words = list(chain.from_iterable(map(self._cache.__getitem__, chunks)))
         except KeyError:
-            pass
+            words = self._tokenize_unseen(chunks)
+            if words is None:
+                return self.tokenizer.word_tokenize(text)
+        sensitive = self._sensitive
+        if sensitive and not sensitive.keys().isdisjoint(chunks):
+            present = sensitive.keys() & set(chunks)
+            if self._boundaries.crossed(text, present, sensitive, self._cache.__getitem__):
+                return self.tokenizer.word_tokenize(text)  # spaCy's special-case matcher could cross chunks
+        return words
+
+    def _tokenize_unseen(self, chunks: list[str]) -> list[str] | None:
+        """The words of `chunks`, tokenizing the ones not cached yet; None if spaCy fails on them."""
+        cache = self._cache
         unseen = set(chunks).difference(cache)
         if len(cache) + len(unseen) > MAX_CACHED_CHUNKS:
             cache.clear()
+            self._sensitive.clear()
             unseen = set(chunks)
         if self._plain.proven:  # plain words (and words with one final mark) without spaCy
             plain_tokens, left = self._plain.tokens, []
@@ -142,27 +158,37 @@ class WordSplitter:
             try:
                 self._tokenize_chunks(list(unseen))
             except Exception:  # e.g. spaCy's "IS_ALPHA" bug: datatrove's own path has the workaround
-                return self.tokenizer.word_tokenize(text)
+                return None
         return list(chain.from_iterable(map(cache.__getitem__, chunks)))
 
     def _tokenize_chunks(self, chunks: list[str]) -> None:
-        """Tokenize new chunks in one spaCy call (" "-joined) and cache each chunk's tokens."""
-        from spacy.attrs import IDX, LENGTH
-
+        """Tokenize new chunks with spaCy, cache each chunk's tokens and note the chunks where spaCy's
+        special-case matcher replaced or could replace tokens (plain chunks never have one)."""
         nlp, cache = self._nlp, self._cache
-        joined = " ".join(chunks)
-        with nlp.memory_zone():
-            if self._whitespace_specials and self._whitespace_specials.search(joined):
+        joined = "\n".join(chunks)  # a newline is a token of its own: no special case matches across chunks
+        if self._whitespace_specials and self._whitespace_specials.search(joined):
+            with nlp.memory_zone():
                 for chunk in chunks:  # a special case could span two joined chunks: one by one
                     cache[chunk] = tuple(t.text for t in nlp.tokenizer(chunk))
-                return
-            # offsets and lengths: a token's text is its slice of `joined` (no Token objects to build)
-            spans = nlp.tokenizer(joined).to_array([IDX, LENGTH]).tolist()
+        else:
+            self._tokenize_joined(chunks, joined)
+        for chunk in chunks:
+            if (tokens := self._boundaries.sensitive_tokens(chunk, cache[chunk])) is not None:
+                self._sensitive[chunk] = tokens
+
+    def _tokenize_joined(self, chunks: list[str], joined: str) -> None:
+        """One spaCy call for all chunks; a token's text is its slice of `joined` (no Token objects)."""
+        from spacy.attrs import IDX, LENGTH
+
+        with self._nlp.memory_zone():
+            spans = self._nlp.tokenizer(joined).to_array([IDX, LENGTH]).tolist()
+        cache = self._cache
         ends = list(accumulate(len(chunk) + 1 for chunk in chunks))  # one past each chunk's separator
         k, current = 0, []
         for start, length in spans:
             while start >= ends[k]:
                 cache[chunks[k]] = tuple(current)
                 k, current = k + 1, []
-            current.append(joined[start : start + length])
+            if start != ends[k] - 1:  # not the separator
+                current.append(joined[start : start + length])
         cache[chunks[k]] = tuple(current)

@@ -1,5 +1,6 @@
-"""The proof that a spaCy tokenizer keeps letters-only chunks whole: sound on real tokenizers, and it
-refuses what it cannot prove."""
+"""What spaCy does to chunks, read from its rules: the letters proof is sound on real tokenizers and
+refuses what it cannot prove; plain chunks get spaCy's tokens; special cases matched across chunks
+are caught (words equal datatrove's on punctuation-heavy text)."""
 
 import re
 
@@ -8,7 +9,8 @@ import spacy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from curator.filters.letter_chunks import PlainChunks, keeps_letter_chunks_whole, regex_never_matches_letters
+from curator.filters.spacy_chunks import PlainChunks, keeps_letter_chunks_whole, regex_never_matches_letters
+from curator.filters.words import WordSplitter
 
 
 @pytest.mark.parametrize(
@@ -74,3 +76,34 @@ def test_plain_tokens_are_spacys(tokenizers, word, mark, language):
 @pytest.mark.parametrize("chunk", ["Ende.", "Wort,", "Frage?", "Klammer)"])
 def test_common_word_endings_are_answered(tokenizers, chunk):
     assert PlainChunks(tokenizers["de"]).tokens(chunk) == (chunk[:-1], chunk[-1])
+
+
+@pytest.fixture(scope="module")
+def english():
+    return WordSplitter("eng_Latn")
+
+
+def test_new_chunks_tokenized_together_get_their_own_tokens(english):
+    english.words("Warm up.")
+    english._tokenize_chunks(["x'", "''Tas"])  # one space apart, spaCy would match "'", "'" across them
+    assert english._cache["''Tas"] == ("''", "Tas") == tuple(t.text for t in english._nlp.tokenizer("''Tas"))
+
+
+def test_a_special_case_matched_across_chunks_is_seen(english):
+    text = "x' ''Tas"
+    assert english.words(text) == english.tokenizer.word_tokenize(text) == ["x", "'", "'", "'", "Tas"]
+    assert english.words("''Tas") == ["''", "Tas"]  # alone, the chunk's tokens differ
+    assert english._sensitive["''Tas"] == ("'", "'", "Tas")  # its tokens before the matcher
+    for text in ["setUp(self): x", "a :) :) b", "x ): y", "John's cat's"]:
+        assert english.words(text) == english.tokenizer.word_tokenize(text)
+
+
+FRAGMENTS = ["'", "''", ":", ")", "(", "-", ":-)", "Tas", "x", "cannot", "Mr.", "e.g.", ",", ".", "s", " ", " ", "\n"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=st.lists(st.sampled_from(FRAGMENTS), max_size=30).map("".join))
+def test_words_are_datatroves_on_punctuation_soup(english, text):
+    """Special cases, emoticons and quotes in every arrangement: the chunk cache, the plain chunks
+    and the matcher check together give datatrove's words."""
+    assert english.words(text) == english.tokenizer.word_tokenize(text)
