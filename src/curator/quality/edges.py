@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.logging import logger
 
+from curator.dedup.files import load_table
 from curator.quality.buckets import (
     ALL_LANGUAGES,
     N_BUCKETS,
@@ -29,10 +29,7 @@ def read_side_files(scores_dir: Path, classifiers: list[str]) -> pa.Table:
     """All tasks' scores (hidden temp files of killed tasks are ignored)."""
     files = sorted(p for p in Path(scores_dir).glob("*.parquet") if not p.name.startswith("."))
     schema = pa.schema([("language", pa.string())] + [(name, pa.float64()) for name in classifiers])
-    tables = []
-    for path in files:
-        with pq.ParquetFile(path) as f:  # not pq.read_table: it would import pyarrow.dataset
-            tables.append(f.read(columns=schema.names).cast(schema))
+    tables = [load_table(p, columns=schema.names).cast(schema) for p in files]
     return pa.concat_tables(tables) if tables else schema.empty_table()
 
 
