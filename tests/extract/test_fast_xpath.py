@@ -80,7 +80,7 @@ def test_same_text_through_trafilatura(real_pages):
 
     stock, fast = run(False), run(True)
     assert sum(bool(t) for t in stock) > len(real_pages) * 0.8
-    assert [i for i, (a, b) in enumerate(zip(stock, fast)) if a != b] == []
+    assert [i for i, (a, b) in enumerate(zip(stock, fast, strict=True)) if a != b] == []
 
 
 def test_install_is_idempotent_and_reversible():

@@ -179,6 +179,15 @@ def _split_or(text: str) -> list[str] | None:
     return [p.strip() for p in parts]
 
 
+def _match_term(term: str) -> tuple[str, tuple] | None:
+    """(kind, regex groups) of one test of an `or` list, or None outside the grammar."""
+    for kind, pattern in _TERMS.items():
+        m = pattern.match(term)
+        if m:
+            return kind, m.groups()
+    return None
+
+
 def parse(original: etree.XPath) -> FastXPath | None:
     """The FastXPath equal to `original`, or None if the expression is outside the grammar."""
     path = " ".join(original.path.split())
@@ -198,13 +207,10 @@ def parse(original: etree.XPath) -> FastXPath | None:
         return by_key[key]
 
     for term in terms:
-        for kind, pattern in _TERMS.items():
-            m = pattern.match(term)
-            if m:
-                break
-        else:
+        matched = _match_term(term)
+        if matched is None:
             return None
-        g = m.groups()
+        kind, g = matched
         if kind == "contains":
             tests_for(g[0]).contains.append(_quoted(g[1:3]))
         elif kind == "starts":
@@ -232,15 +238,14 @@ PRUNING_LISTS = (
 )
 
 
-_parsed_by_path: dict[str, FastXPath | None] = {}
+_parsed_expressions: dict[etree.XPath, FastXPath | None] = {}
 
 
 def _parsed(expression: etree.XPath) -> FastXPath | None:
     """parse(), once per expression: install() may run again after uninstall()."""
-    if expression.path not in _parsed_by_path:
-        _parsed_by_path[expression.path] = parse(expression)
-    fast = _parsed_by_path[expression.path]
-    return fast if fast is None or fast.original is expression else parse(expression)
+    if expression not in _parsed_expressions:
+        _parsed_expressions[expression] = parse(expression)
+    return _parsed_expressions[expression]
 
 
 def installed() -> bool:
