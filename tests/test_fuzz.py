@@ -10,9 +10,9 @@ from datatrove.data import Document
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from curator.blocks.base import DocPhase
 from curator.config import load_config
 from curator.graph import build_blocks
+from curator.stages.base import DocPhase
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 
@@ -26,18 +26,51 @@ TEXT_STAGES = [
 nasty = st.one_of(
     st.text(max_size=2000),
     st.text(alphabet=st.characters(codec="utf-8"), max_size=500),
-    st.sampled_from(["", " ", "\n\n\n", "\t \u3000\u200b\n", "\x00", "\ud7ff" * 10, "🙂" * 300,
-                     "a" * 1_000_000, ("word " * 200_000).strip(), "。" * 1000, "ก" * 5000]),
-    st.lists(st.sampled_from(["Hello world.", "नमस्ते दुनिया।", "你好，世界。", "- item", "...", "http://x.y",
-                              "a@b.example", "127.0.0.1", "", "\u202e"]), max_size=200).map("\n".join),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "\n\n\n",
+            "\t \u3000\u200b\n",
+            "\x00",
+            "\ud7ff" * 10,
+            "🙂" * 300,
+            "a" * 1_000_000,
+            ("word " * 200_000).strip(),
+            "。" * 1000,
+            "ก" * 5000,
+        ]
+    ),
+    st.lists(
+        st.sampled_from(
+            [
+                "Hello world.",
+                "नमस्ते दुनिया।",
+                "你好，世界。",
+                "- item",
+                "...",
+                "http://x.y",
+                "a@b.example",
+                "127.0.0.1",
+                "",
+                "\u202e",
+            ]
+        ),
+        max_size=200,
+    ).map("\n".join),
 )
 
 
 @pytest.fixture(scope="module")
 def text_steps(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("fuzz")
-    cfg = {"name": "fuzz", "input": {"format": "jsonl", "paths": [str(SAMPLE / "*")]},
-           "output": str(tmp / "out"), "executor": {"tasks": 1, "workers": 1}, "stages": TEXT_STAGES}
+    cfg = {
+        "name": "fuzz",
+        "input": {"format": "jsonl", "paths": [str(SAMPLE / "*")]},
+        "output": str(tmp / "out"),
+        "executor": {"tasks": 1, "workers": 1},
+        "stages": TEXT_STAGES,
+    }
     (tmp / "c.yaml").write_text(yaml.safe_dump(cfg))
     blocks = build_blocks(load_config(tmp / "c.yaml"))
     steps = []
@@ -48,8 +81,15 @@ def text_steps(tmp_path_factory):
     return steps
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                   HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
 @given(texts=st.lists(nasty, min_size=1, max_size=4))
 def test_text_blocks_never_raise(text_steps, texts):
     docs = [Document(text=t, id=f"fuzz-{i}", metadata={}) for i, t in enumerate(texts)]

@@ -21,14 +21,29 @@ LIGHTER = ["--set", "stages[0].extract.engine=fast", "--set", "stages[1].lid.eng
 
 def run_cli(output: Path, *extra) -> subprocess.Popen:
     return subprocess.Popen(
-        [*CURATOR, "run", str(ROOT / "configs" / "demo.yaml"), "--set", f"output={output}", "--set", "report=false",
-         *LIGHTER, "--no-progress", *extra],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True, cwd=ROOT,
+        [
+            *CURATOR,
+            "run",
+            str(ROOT / "configs" / "demo.yaml"),
+            "--set",
+            f"output={output}",
+            "--set",
+            "report=false",
+            *LIGHTER,
+            "--no-progress",
+            *extra,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        cwd=ROOT,
     )
 
 
 def final_ids(output: Path) -> list[str]:
-    return sorted(ds.dataset(output / "data", format="parquet").to_table(columns=["id"]).column("id").to_pylist())
+    return sorted(
+        ds.dataset(output / "data", format="parquet").to_table(columns=["id"]).column("id").to_pylist()
+    )
 
 
 @pytest.mark.slow

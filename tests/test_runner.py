@@ -11,8 +11,8 @@ from warcio.archiveiterator import ArchiveIterator
 
 from curator.cli import main
 from curator.config import load_config
-from curator.errors import CuratorError
-from curator.runner import run
+from curator.core.errors import CuratorError
+from curator.exec.run import run
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 
@@ -121,7 +121,7 @@ def test_workers_fork_from_a_prepared_process():
     is frozen for the job, so workers inherit the imports and leave the inherited objects alone."""
     import gc
 
-    from curator.runner import shared_with_workers
+    from curator.exec.run import shared_with_workers
 
     class Step:
         preloads = 0

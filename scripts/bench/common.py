@@ -31,8 +31,10 @@ LANGUAGE_THRESHOLD = 0.65
 
 def require_input() -> Path:
     if not BENCH_WARC.is_file():
-        raise SystemExit(f"benchmark input missing: {BENCH_WARC} (expected ../shared/data beside the project, "
-                         "or set CURATOR_SHARED_DATA)")
+        raise SystemExit(
+            f"benchmark input missing: {BENCH_WARC} (expected ../shared/data beside the project, "
+            "or set CURATOR_SHARED_DATA)"
+        )
     return BENCH_WARC
 
 
@@ -75,11 +77,19 @@ def write_reference_profiles(folder: Path) -> Path:
 
 
 def has_filters_block() -> bool:
-    return importlib.util.find_spec("curator.blocks.filters") is not None
+    return importlib.util.find_spec("curator.stages.filters.block") is not None
 
 
-def curator_config(inputs: list[Path], output: Path, profiles: Path | None, engine: str, tasks: int, workers: int,
-                   trafilatura_fast: bool = False, quality: bool = True) -> dict:
+def curator_config(
+    inputs: list[Path],
+    output: Path,
+    profiles: Path | None,
+    engine: str,
+    tasks: int,
+    workers: int,
+    trafilatura_fast: bool = False,
+    quality: bool = True,
+) -> dict:
     """extract → lid → filters → dedup → quality; `profiles`: the thresholds (write_reference_profiles for
     the stock run's), None for the bundled lang_profiles."""
     extract: dict = {"engine": engine}
@@ -91,8 +101,16 @@ def curator_config(inputs: list[Path], output: Path, profiles: Path | None, engi
         {"lid": {"engine": "fasttext", "model": lid_model_path(), "write_removed": False, **where}},
     ]
     if has_filters_block():  # the heuristic filters only: the stock recipe has no URL filter or formatters
-        stages.append({"filters": {"url_filter": False, "write_removed": False,
-                                   "formatters": {"ftfy": False, "symbol_lines": False}, **where}})
+        stages.append(
+            {
+                "filters": {
+                    "url_filter": False,
+                    "write_removed": False,
+                    "formatters": {"ftfy": False, "symbol_lines": False},
+                    **where,
+                }
+            }
+        )
     stages.append({"dedup": {"write_removed": False, **where}})
     if quality:
         stages.append({"quality": {"write_removed": False}})
@@ -109,7 +127,7 @@ def curator_config(inputs: list[Path], output: Path, profiles: Path | None, engi
 def run_curator_config(config: dict, config_path: Path) -> dict:
     """Write the config, run it in this process (a fresh run), return run.json."""
     from curator.config import load_config
-    from curator.runner import run
+    from curator.exec.run import run
 
     config_path.write_text(yaml.safe_dump(config, sort_keys=False))
     return run(load_config(config_path, []), fresh=True)
@@ -196,13 +214,19 @@ def run_python(args: list[str], log: Path) -> subprocess.Popen:
 
 def failed(what: str, proc: subprocess.Popen, log: Path) -> SystemExit:
     tail = "\n".join(log.read_text(errors="replace").splitlines()[-30:])
-    return SystemExit(f"{tail}\n{what}: the run failed (exit {proc.returncode}); the end of its log ({log}) is above")
+    return SystemExit(
+        f"{tail}\n{what}: the run failed (exit {proc.returncode}); the end of its log ({log}) is above"
+    )
 
 
 def print_table(header: list[str], rows: list[list]) -> None:
     cells = [[str(c) for c in header]] + [[str(c) for c in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
     for n, row in enumerate(cells):
-        print("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))))
+        print(
+            "  ".join(
+                c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
         if n == 0:
             print("  ".join("-" * w for w in widths))

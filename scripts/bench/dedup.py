@@ -55,7 +55,7 @@ def make_documents(n_docs: int, words: int = 200, dup_fraction: float = 0.1, see
 
 
 def write_parquet(docs, folder: Path, tasks: int) -> None:
-    from curator.steps.parquet_writer import ParquetDocWriter
+    from curator.core.writer import ParquetDocWriter
 
     for rank in range(tasks):
         with ParquetDocWriter(folder) as writer:
@@ -90,8 +90,8 @@ def bench_signatures(docs, work: Path, rounds: int = 5) -> dict:
     from datasketch import MinHash
     from datatrove.pipeline.dedup.minhash import MinhashConfig, MinhashDedupSignature
 
-    from curator.dedup.sign import DedupSignatures
-    from curator.dedup.signatures import MinhashScheme
+    from curator.stages.dedup.minhash import MinhashScheme
+    from curator.stages.dedup.signer import DedupSignatures
 
     scheme = MinhashScheme()
     a, b = scheme.permutations
@@ -131,8 +131,8 @@ def bench_signatures(docs, work: Path, rounds: int = 5) -> dict:
         t["datasketch"] += time.process_time() - start
 
     # bit-identical signatures: the same band values as datatrove's
-    from curator.dedup.shingles import Shingler
-    from curator.dedup.signatures import signatures
+    from curator.stages.dedup.minhash import signatures
+    from curator.stages.dedup.shingles import Shingler
 
     sample = docs[:300]
     mine = signatures([Shingler(LANGUAGE).hashes(d.text) for d in sample], scheme)
@@ -172,8 +172,8 @@ def run_datatrove_stage(input_dir: Path, work: Path, tasks: int, workers: int) -
         MinhashDedupSignature,
     )
 
-    from curator.steps.parquet_writer import ParquetDocWriter
-    from curator.steps.stage_reader import StageOutputReader
+    from curator.core.stage_reader import StageOutputReader
+    from curator.core.writer import ParquetDocWriter
 
     config = MinhashConfig()
     sigs, buckets, clusters = work / "sigs", work / "buckets", work / "clusters"
@@ -204,14 +204,14 @@ def run_datatrove_stage(input_dir: Path, work: Path, tasks: int, workers: int) -
 
 def run_curator_stage(input_dir: Path, work: Path, tasks: int, workers: int) -> set:
 
-    from curator.dedup.buckets import DedupBuckets
-    from curator.dedup.clusters import DedupClusters
-    from curator.dedup.files import band_names
-    from curator.dedup.filter import DedupFilter
-    from curator.dedup.sign import DedupSignatures
-    from curator.dedup.signatures import MinhashScheme
-    from curator.steps.parquet_writer import ParquetDocWriter
-    from curator.steps.stage_reader import StageOutputReader
+    from curator.core.stage_reader import StageOutputReader
+    from curator.core.writer import ParquetDocWriter
+    from curator.stages.dedup.buckets import DedupBuckets
+    from curator.stages.dedup.clusters import DedupClusters
+    from curator.stages.dedup.files import band_names
+    from curator.stages.dedup.filter import DedupFilter
+    from curator.stages.dedup.minhash import MinhashScheme
+    from curator.stages.dedup.signer import DedupSignatures
 
     scheme, side = MinhashScheme(), str(work / "side")
     bands = band_names(scheme.bands, exact=True, minhash=True)
@@ -256,7 +256,7 @@ def _partition(removed_dir: Path, kept_dir: Path, cluster_column: str | None) ->
 
 
 def bench_stage(docs, work: Path, tasks: int, workers: int) -> dict:
-    from curator.dedup import shingles
+    from curator.stages.dedup import shingles
 
     input_dir = work / "input"
     write_parquet(docs, input_dir, tasks)
@@ -288,7 +288,7 @@ def make_matches(work: Path, n_matches: int, ranks: int = 64, seed: int = 0) -> 
     Written both as datatrove .dups files (14 buckets) and as curator match/ids files."""
     import pyarrow as pa
 
-    from curator.dedup.files import MATCH_DTYPE, DedupFiles, save_array, save_table
+    from curator.stages.dedup.files import MATCH_DTYPE, DedupFiles, save_array, save_table
 
     rng = np.random.default_rng(seed)
     per_cluster_matches = 3  # bands a near-duplicate pair shares, on average
@@ -351,7 +351,7 @@ def cluster_child(kind: str, work: Path) -> None:
     """Runs in its own process; prints seconds and peak RSS above the RSS after imports."""
     from datatrove.pipeline.dedup.minhash import MinhashDedupCluster
 
-    from curator.dedup.clusters import DedupClusters
+    from curator.stages.dedup.clusters import DedupClusters
 
     if kind == "datatrove":
         step = MinhashDedupCluster(str(work / "dups"), str(work / "dt-out"), save_cluster_id=True)

@@ -110,7 +110,9 @@ def run_stock(inputs: Path, work: Path, tasks: int, workers: int) -> dict:
     from datatrove.pipeline.readers import ParquetReader, WarcReader
     from datatrove.pipeline.writers import ParquetWriter
 
-    from curator.runner import cpu_seconds  # per job as curator's runner measures it (+0.08 CPU-s of imports)
+    from curator.exec.run import (
+        cpu_seconds,  # per job as curator's runner measures it (+0.08 CPU-s of imports)
+    )
 
     config = MinhashConfig()  # 5-grams, 14 bands x 8 hashes, seed 1: curator's dedup defaults
     filtered, sigs, buckets, clusters = (work / d for d in ("filtered", "signatures", "buckets", "clusters"))
@@ -120,25 +122,45 @@ def run_stock(inputs: Path, work: Path, tasks: int, workers: int) -> dict:
 
     def executor(name: str, pipeline: list, n: int) -> None:
         wall, cpu = time.perf_counter(), cpu_seconds()
-        LocalPipelineExecutor(pipeline, tasks=n, workers=min(workers, n), logging_dir=str(logs / name),
-                              start_method="fork").run()
-        job_seconds[name] = {"wall": time.perf_counter() - wall, "cpu": cpu_seconds() - cpu}  # as curator's runner
+        LocalPipelineExecutor(
+            pipeline, tasks=n, workers=min(workers, n), logging_dir=str(logs / name), start_method="fork"
+        ).run()
+        job_seconds[name] = {
+            "wall": time.perf_counter() - wall,
+            "cpu": cpu_seconds() - cpu,
+        }  # as curator's runner
 
-    executor("1-extract-filter", [
-        WarcReader(str(inputs), glob_pattern="*.warc.gz"),
-        Trafilatura(favour_precision=True, timeout=5.0),  # curator's per-page limit
-        local_language_filter(),
-        GopherRepetitionFilter(language=DATATROVE_LANGUAGE),
-        FineWebQualityFilter(language=DATATROVE_LANGUAGE),
-        GopherQualityFilter(stop_words=DATATROVE_STOP_WORDS, min_stop_words=2, language=DATATROVE_LANGUAGE),
-        ParquetWriter(str(filtered)),
-    ], tasks)
-    executor("2-signatures", [ParquetReader(str(filtered)),
-                              MinhashDedupSignature(str(sigs), config=config, language=DATATROVE_LANGUAGE)], tasks)
+    executor(
+        "1-extract-filter",
+        [
+            WarcReader(str(inputs), glob_pattern="*.warc.gz"),
+            Trafilatura(favour_precision=True, timeout=5.0),  # curator's per-page limit
+            local_language_filter(),
+            GopherRepetitionFilter(language=DATATROVE_LANGUAGE),
+            FineWebQualityFilter(language=DATATROVE_LANGUAGE),
+            GopherQualityFilter(
+                stop_words=DATATROVE_STOP_WORDS, min_stop_words=2, language=DATATROVE_LANGUAGE
+            ),
+            ParquetWriter(str(filtered)),
+        ],
+        tasks,
+    )
+    executor(
+        "2-signatures",
+        [
+            ParquetReader(str(filtered)),
+            MinhashDedupSignature(str(sigs), config=config, language=DATATROVE_LANGUAGE),
+        ],
+        tasks,
+    )
     executor("3-buckets", [MinhashDedupBuckets(str(sigs), str(buckets), config=config)], config.num_buckets)
     executor("4-clusters", [MinhashDedupCluster(str(buckets), str(clusters), config=config)], 1)
-    executor("5-filter", [ParquetReader(str(filtered)), MinhashDedupFilter(str(clusters)),
-                          ParquetWriter(str(out))], tasks)
+    executor(
+        "5-filter",
+        [ParquetReader(str(filtered)), MinhashDedupFilter(str(clusters)), ParquetWriter(str(out))],
+        tasks,
+    )
+
     def total(stats: dict, key: str) -> int:  # datatrove writes a counter as a number or as {"total": ...}
         value = stats.get(key, 0)
         return value.get("total", 0) if isinstance(value, dict) else value
@@ -148,22 +170,37 @@ def run_stock(inputs: Path, work: Path, tasks: int, workers: int) -> dict:
     for step in steps[1:-1]:  # extractor and filters: what each forwarded
         stage_out[step["name"].split(": ", 1)[-1]] = total(step["stats"], "forwarded")
     stage_out["minhash"] = parquet_rows(out)
-    return {"docs_read": stage_out["read"], "docs_out": stage_out["minhash"], "stage_out": stage_out,
-            "job_seconds": job_seconds}
+    return {
+        "docs_read": stage_out["read"],
+        "docs_out": stage_out["minhash"],
+        "stage_out": stage_out,
+        "job_seconds": job_seconds,
+    }
 
 
 # ---------------------------------------------------------------- curator
-def run_curator(inputs: Path, work: Path, tasks: int, workers: int, engine: str, trafilatura_fast: bool) -> dict:
+def run_curator(
+    inputs: Path, work: Path, tasks: int, workers: int, engine: str, trafilatura_fast: bool
+) -> dict:
     profiles = write_reference_profiles(work / "profiles")
-    config = curator_config(sorted(inputs.glob("*.warc.gz")), work / "run", profiles, engine, tasks, workers,
-                            trafilatura_fast=trafilatura_fast)
+    config = curator_config(
+        sorted(inputs.glob("*.warc.gz")),
+        work / "run",
+        profiles,
+        engine,
+        tasks,
+        workers,
+        trafilatura_fast=trafilatura_fast,
+    )
     record = run_curator_config(config, work / "config.yaml")
     stats = {p.stem: json.loads(p.read_text()) for p in (work / "run" / "stats").glob("*.json")}
     order = ["read", "extract", "lid", "filters", "dedup", "quality"]
-    return {"docs_out": parquet_rows(work / "run" / "data"),
-            "docs_read": stats.get("extract", {}).get("docs_in"),
-            "stage_out": {name: stats[name].get("docs_out") for name in order if name in stats},
-            "job_seconds": record["job_seconds"]}
+    return {
+        "docs_out": parquet_rows(work / "run" / "data"),
+        "docs_read": stats.get("extract", {}).get("docs_in"),
+        "stage_out": {name: stats[name].get("docs_out") for name in order if name in stats},
+        "job_seconds": record["job_seconds"],
+    }
 
 
 def run_one(name: str, inputs: Path, work: Path, tasks: int, workers: int) -> dict:
@@ -184,8 +221,24 @@ def measure(name: str, inputs: Path, scratch: Path, tasks: int, workers: int, ke
     work.mkdir(parents=True)
     log, result_file = scratch / f"{name}.log", scratch / f"{name}.json"
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    proc = run_python([__file__, "--one", name, "--inputs", str(inputs), "--work", str(work),
-                       "--tasks", str(tasks), "--workers", str(workers), "--result", str(result_file)], log)
+    proc = run_python(
+        [
+            __file__,
+            "--one",
+            name,
+            "--inputs",
+            str(inputs),
+            "--work",
+            str(work),
+            "--tasks",
+            str(tasks),
+            "--workers",
+            str(workers),
+            "--result",
+            str(result_file),
+        ],
+        log,
+    )
     proc.wait()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
@@ -200,13 +253,20 @@ def measure(name: str, inputs: Path, scratch: Path, tasks: int, workers: int, ke
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--copies", type=int, default=2, help="input copies, one file each (1,171 pages per copy)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--copies", type=int, default=2, help="input copies, one file each (1,171 pages per copy)"
+    )
     parser.add_argument("--tasks", type=int, default=None, help="tasks per job (default: one per copy)")
     parser.add_argument("--workers", type=int, default=2, help="parallel processes, both pipelines")
     parser.add_argument("--rounds", type=int, default=1, help="repeat every pipeline, order rotated")
-    parser.add_argument("--pipelines", default=",".join(DEFAULT_PIPELINES),
-                        help=f"comma-separated, from {', '.join(PIPELINES)}")
+    parser.add_argument(
+        "--pipelines",
+        default=",".join(DEFAULT_PIPELINES),
+        help=f"comma-separated, from {', '.join(PIPELINES)}",
+    )
     parser.add_argument("--scratch", type=Path, default=None, help="work folder (default: a temp folder)")
     parser.add_argument("--keep", action="store_true", help="keep every run's output and logs in --scratch")
     parser.add_argument("--one", help=argparse.SUPPRESS)
@@ -225,10 +285,16 @@ def main() -> None:
     if unknown or "stock" not in names:
         raise SystemExit(f"--pipelines: unknown {unknown}; 'stock' must be one of them (the baseline)")
     if not has_filters_block():
-        print("note: curator has no filters block yet (curator.blocks.filters): its runs skip filters", flush=True)
+        print(
+            "note: curator has no filters block yet (curator.stages.filters.block): its runs skip filters",
+            flush=True,
+        )
     print(f"machine: {machine()}")
-    print(f"input: {args.copies} x real-pages.warc.gz = {args.copies * PAGES_PER_COPY} pages; "
-          f"tasks {tasks}, workers {args.workers}, rounds {args.rounds}", flush=True)
+    print(
+        f"input: {args.copies} x real-pages.warc.gz = {args.copies * PAGES_PER_COPY} pages; "
+        f"tasks {tasks}, workers {args.workers}, rounds {args.rounds}",
+        flush=True,
+    )
 
     scratch = args.scratch or Path(tempfile.mkdtemp(prefix="curator-bench-e2e-"))
     inputs = scratch / "input"
@@ -237,13 +303,16 @@ def main() -> None:
     ratios: dict[str, dict[str, list[float]]] = {n: {"seconds": [], "cpu_seconds": []} for n in names}
     try:
         for r in range(args.rounds):
-            order = names[r % len(names):] + names[:r % len(names)]
+            order = names[r % len(names) :] + names[: r % len(names)]
             this_round = {}
             for name in order:
                 result = this_round[name] = measure(name, inputs, scratch, tasks, args.workers, args.keep)
                 results[name].append(result)
-                print(f"  round {r + 1}: {name:<17} {result['seconds']:7.1f} s wall, {result['cpu_seconds']:7.1f} s CPU, "
-                      f"docs out {result['docs_out']}", flush=True)
+                print(
+                    f"  round {r + 1}: {name:<17} {result['seconds']:7.1f} s wall, {result['cpu_seconds']:7.1f} s CPU, "
+                    f"docs out {result['docs_out']}",
+                    flush=True,
+                )
             for name in names:
                 for key in ("seconds", "cpu_seconds"):
                     ratios[name][key].append(this_round["stock"][key] / this_round[name][key])
@@ -267,23 +336,60 @@ def report(names: list[str], results: dict, ratios: dict, docs_in: int, rounds: 
         cpu = statistics.median(r["cpu_seconds"] for r in results[name])
         read = results[name][-1]["docs_read"]
         per_page = (stock_cpu / results["stock"][-1]["docs_read"]) / (cpu / read)
-        rows.append([pipeline, engine, docs_in, read, results[name][-1]["docs_out"], f"{seconds:.1f}",
-                     f"{docs_in / seconds:.1f}", ratio(name, "seconds"), f"{cpu:.1f}", f"{docs_in / cpu:.2f}",
-                     ratio(name, "cpu_seconds"), f"{per_page:.2f}x"])
+        rows.append(
+            [
+                pipeline,
+                engine,
+                docs_in,
+                read,
+                results[name][-1]["docs_out"],
+                f"{seconds:.1f}",
+                f"{docs_in / seconds:.1f}",
+                ratio(name, "seconds"),
+                f"{cpu:.1f}",
+                f"{docs_in / cpu:.2f}",
+                ratio(name, "cpu_seconds"),
+                f"{per_page:.2f}x",
+            ]
+        )
     print()
-    print_table(["pipeline", "engine", "docs in", "read as HTML", "docs out", "wall s", "docs/s", "ratio vs stock",
-                 "CPU s", "docs/CPU-s", "CPU ratio", "CPU ratio per page read"], rows)
-    print("\nratio = stock time / pipeline time in the same round (median over rounds, range in brackets);"
-          "\nCPU = user+system time of the whole process tree (robust to other load on the machine);"
-          "\nper page read: CPU per page each pipeline read as HTML (stock reads fewer pages, see below).")
+    print_table(
+        [
+            "pipeline",
+            "engine",
+            "docs in",
+            "read as HTML",
+            "docs out",
+            "wall s",
+            "docs/s",
+            "ratio vs stock",
+            "CPU s",
+            "docs/CPU-s",
+            "CPU ratio",
+            "CPU ratio per page read",
+        ],
+        rows,
+    )
+    print(
+        "\nratio = stock time / pipeline time in the same round (median over rounds, range in brackets);"
+        "\nCPU = user+system time of the whole process tree (robust to other load on the machine);"
+        "\nper page read: CPU per page each pipeline read as HTML (stock reads fewer pages, see below)."
+    )
     print("docs/s = docs in / wall seconds. Documents left after each step (last run):")
     for name in names:
         pipeline, engine, _, _ = PIPELINES[name]
-        print(f"  {pipeline} {engine}: " + ", ".join(f"{k} {v}" for k, v in results[name][-1]["stage_out"].items()))
-    print("datatrove's WarcReader keeps a record only if libmagic calls its bytes HTML when the WARC has no\n"
-          "WARC-Identified-Payload-Type (as here); curator reads the HTTP Content-Type: 'read as HTML' differs.")
-    print("\nWall and CPU seconds per job (last run). Outside jobs: the wall of checks and planning; the CPU\n"
-          "also of the process's start-up and imports:")
+        print(
+            f"  {pipeline} {engine}: "
+            + ", ".join(f"{k} {v}" for k, v in results[name][-1]["stage_out"].items())
+        )
+    print(
+        "datatrove's WarcReader keeps a record only if libmagic calls its bytes HTML when the WARC has no\n"
+        "WARC-Identified-Payload-Type (as here); curator reads the HTTP Content-Type: 'read as HTML' differs."
+    )
+    print(
+        "\nWall and CPU seconds per job (last run). Outside jobs: the wall of checks and planning; the CPU\n"
+        "also of the process's start-up and imports:"
+    )
     for name in names:
         pipeline, engine, _, _ = PIPELINES[name]
         print(f"  {pipeline} {engine}:")
@@ -293,8 +399,13 @@ def report(names: list[str], results: dict, ratios: dict, docs_in: int, rounds: 
 def print_job_seconds(result: dict) -> None:
     jobs = result["job_seconds"]
     rows = [[job, f"{t['wall']:.2f}", f"{t['cpu']:.2f}"] for job, t in jobs.items()]
-    rows.append(["outside jobs", f"{result['seconds'] - sum(t['wall'] for t in jobs.values()):.2f}",
-                 f"{result['cpu_seconds'] - sum(t['cpu'] for t in jobs.values()):.2f}"])
+    rows.append(
+        [
+            "outside jobs",
+            f"{result['seconds'] - sum(t['wall'] for t in jobs.values()):.2f}",
+            f"{result['cpu_seconds'] - sum(t['cpu'] for t in jobs.values()):.2f}",
+        ]
+    )
     print_table(["    job", "wall s", "CPU s"], [["    " + r[0], *r[1:]] for r in rows])
 
 

@@ -22,9 +22,9 @@ from datatrove.data import Document
 from datatrove.pipeline.extractors import Trafilatura
 from datatrove.pipeline.extractors.base import BaseExtractor
 
-from curator.extract.engines import ENGINES, forget_seen_pages
-from curator.extract.gold import load_trafilatura_pages
-from curator.steps.extractor import HtmlExtractor
+from curator.stages.extract.engines import ENGINES, forget_seen_pages
+from curator.stages.extract.gold import load_trafilatura_pages
+from curator.stages.extract.step import HtmlExtractor
 
 DEFAULT_GOLD = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "html-gold"
 
@@ -90,33 +90,49 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=200)
     parser.add_argument("--engines", default="none,trafilatura,hybrid,resiliparse")
     parser.add_argument("--timeout", type=float, default=5.0, help="per-page time limit of both steps")
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="runs per engine; each page's fastest run counts (filters out load spikes)")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="runs per engine; each page's fastest run counts (filters out load spikes)",
+    )
     args = parser.parse_args()
 
     pages = load_trafilatura_pages(args.gold)[: args.pages]
     docs = [Document(text=p.html, id=str(i)) for i, p in enumerate(pages)]
-    print(f"{len(docs)} html-gold pages, {sum(len(d.text) for d in docs) / len(docs) / 1000:.0f} k chars each")
+    print(
+        f"{len(docs)} html-gold pages, {sum(len(d.text) for d in docs) / len(docs) / 1000:.0f} k chars each"
+    )
     print(f"{'engine':<12} {'way':<36} {'pages/s':>8} {'docs out':>8} {'overhead':>9} {'ms/page':>8}")
     for engine in args.engines.split(","):
         best: dict[str, list[float]] = {}
         for _ in range(args.repeat):
-            sandboxed = (Trafilatura(favour_precision=True, timeout=args.timeout, deduplicate=True)
-                         if engine == "trafilatura" else SandboxedEngine(engine, args.timeout))
+            sandboxed = (
+                Trafilatura(favour_precision=True, timeout=args.timeout, deduplicate=True)
+                if engine == "trafilatura"
+                else SandboxedEngine(engine, args.timeout)
+            )
             runs = {
                 "bare engine function": bare(engine, docs),
-                "curator HtmlExtractor (SIGALRM)": HtmlExtractor(engine, timeout=args.timeout).run(copies(docs)),
+                "curator HtmlExtractor (SIGALRM)": HtmlExtractor(engine, timeout=args.timeout).run(
+                    copies(docs)
+                ),
                 f"datatrove {type(sandboxed).__name__} (sandbox)": sandboxed.run(copies(docs)),
             }
             for way, steps in race(runs).items():
-                best[way] = [min(a, b) for a, b in zip(best[way], steps, strict=True)] if way in best else steps
+                best[way] = (
+                    [min(a, b) for a, b in zip(best[way], steps, strict=True)] if way in best else steps
+                )
         base_seconds = sum(best["bare engine function"])
         for way, steps in best.items():
             seconds = sum(steps)
             overhead = f"{seconds / base_seconds - 1:+.1%}"
             extra_ms = (seconds - base_seconds) / len(docs) * 1000
-            print(f"{engine:<12} {way:<36} {len(docs) / seconds:>8.1f} {len(steps) - 1:>8} {overhead:>9} "
-                  f"{extra_ms:>+8.2f}", flush=True)
+            print(
+                f"{engine:<12} {way:<36} {len(docs) / seconds:>8.1f} {len(steps) - 1:>8} {overhead:>9} "
+                f"{extra_ms:>+8.2f}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -59,9 +59,9 @@ def alternate(first, second, docs) -> tuple[list, list, Clock, Clock]:
 def speed(profiles: str | None) -> None:
     from datatrove.data import Document
 
-    from curator.filters.fused import FusedHeuristicFilter
-    from curator.filters.reference import chain_first_failure, datatrove_chain
-    from curator.filters.samples import gold_articles, real_pages
+    from curator.stages.filters.fused import FusedHeuristicFilter
+    from curator.stages.filters.reference import chain_first_failure, datatrove_chain
+    from curator.stages.filters.samples import gold_articles, real_pages
 
     pages = real_pages(REAL_PAGES)
     docs = pages + gold_articles(SHARED / "html-gold" / "scrapinghub", languages_by_url(pages))
@@ -84,18 +84,26 @@ def speed(profiles: str | None) -> None:
     _, _, dt_warm, warm = alternate(datatrove, curator, docs)
     n = len(docs)
     agree = sum(a == b for a, b in zip(ours, theirs, strict=True))
-    print(f"{n} documents ({sum(len(d.text) for d in docs) / 1e6:.1f} M chars), "
-          f"{Counter(d.metadata['language'] for d in docs).most_common(3)}...")
+    print(
+        f"{n} documents ({sum(len(d.text) for d in docs) / 1e6:.1f} M chars), "
+        f"{Counter(d.metadata['language'] for d in docs).most_common(3)}..."
+    )
     for name, dt, clock in (("fused, 1st pass", dt_cold, cold), ("fused, warm    ", dt_warm, warm)):
-        print(f"{name} : {n / clock.cpu:7.1f} docs/s CPU ({n / clock.wall:6.1f} wall); datatrove chain "
-              f"{n / dt.cpu:5.1f} ({n / dt.wall:5.1f} wall)   ratio {dt.cpu / clock.cpu:.2f}x")
+        print(
+            f"{name} : {n / clock.cpu:7.1f} docs/s CPU ({n / clock.wall:6.1f} wall); datatrove chain "
+            f"{n / dt.cpu:5.1f} ({n / dt.wall:5.1f} wall)   ratio {dt.cpu / clock.cpu:.2f}x"
+        )
     print(f"same decision and first reason: {agree}/{n}; kept {sum(r is None for r in ours)}")
     # tokenizers that see the whole text (Kiwi, Sudachi, jieba...) cost the same per call in both;
     # datatrove calls them once per filter, the fused filter once
-    whole_text = [i for i, d in enumerate(docs) if not fused.rules_for(d.metadata["language"]).splitter.caches_chunks]
+    whole_text = [
+        i for i, d in enumerate(docs) if not fused.rules_for(d.metadata["language"]).splitter.caches_chunks
+    ]
     share = sum(warm.per_call[i] for i in whole_text)
-    print(f"whole-text tokenizers: {len(whole_text)} documents, {share / warm.cpu:.0%} of the warm pass "
-          f"(datatrove: {sum(dt_warm.per_call[i] for i in whole_text) / dt_warm.cpu:.0%} of its pass)")
+    print(
+        f"whole-text tokenizers: {len(whole_text)} documents, {share / warm.cpu:.0%} of the warm pass "
+        f"(datatrove: {sum(dt_warm.per_call[i] for i in whole_text) / dt_warm.cpu:.0%} of its pass)"
+    )
 
 
 def languages_by_url(pages) -> dict[str, str]:
@@ -103,8 +111,8 @@ def languages_by_url(pages) -> dict[str, str]:
 
 
 def keep_rates(profiles: str | None) -> None:
-    from curator.filters.fused import FusedHeuristicFilter
-    from curator.filters.samples import gold_articles, real_pages, sentence_docs
+    from curator.stages.filters.fused import FusedHeuristicFilter
+    from curator.stages.filters.samples import gold_articles, real_pages, sentence_docs
 
     fused = FusedHeuristicFilter(profiles)
     articles = gold_articles(SHARED / "html-gold" / "scrapinghub", languages_by_url(real_pages(REAL_PAGES)))
@@ -122,7 +130,9 @@ def keep_rates(profiles: str | None) -> None:
     print(f"\nkeep rate of clean text ({len(docs)} documents), lowest first:")
     for source in sorted(total, key=lambda s: kept[s] / total[s]):
         top = ", ".join(f"{r} {c}" for r, c in reasons[source].most_common(2))
-        print(f"  {source:18s} {kept[source]:3d}/{total[source]:3d} {kept[source] / total[source]:6.1%}  {top}")
+        print(
+            f"  {source:18s} {kept[source]:3d}/{total[source]:3d} {kept[source] / total[source]:6.1%}  {top}"
+        )
     low = [s for s in total if kept[s] / total[s] < 0.95]
     print(f"{len(total) - len(low)}/{len(total)} sources keep >= 95% of their clean documents")
 

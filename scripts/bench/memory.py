@@ -106,8 +106,11 @@ def run_scale(scale: int, base: Path, scratch: Path, engine: str, tasks: int, wo
         "docs_in": stats["extract"]["docs_in"],
         "docs_dedup": stats["dedup"]["docs_in"],
         "peaks": sampler.peaks,
-        "index_jobs": [j["name"] for j in json.loads((output / "run.json").read_text())["jobs"]
-                       if j["kind"] == "global" and "dedup" in j["stages"]],
+        "index_jobs": [
+            j["name"]
+            for j in json.loads((output / "run.json").read_text())["jobs"]
+            if j["kind"] == "global" and "dedup" in j["stages"]
+        ],
         "dedup_index_bytes": dir_bytes(output / "stages" / "dedup"),
     }
     shutil.rmtree(work, ignore_errors=True)
@@ -115,8 +118,12 @@ def run_scale(scale: int, base: Path, scratch: Path, engine: str, tasks: int, wo
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--engine", default="fast", help="extract engine (trafilatura, hybrid, fast, resiliparse)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--engine", default="fast", help="extract engine (trafilatura, hybrid, fast, resiliparse)"
+    )
     parser.add_argument("--base-pages", type=int, default=300, help="pages of the 1x input")
     parser.add_argument("--tasks", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
@@ -132,8 +139,11 @@ def main() -> None:
     try:
         base = scratch / "base.warc.gz"
         pages = write_base_input(base, args.base_pages)
-        print(f"input: {pages} pages (1x) of real-pages.warc.gz; engine {args.engine}, tasks {args.tasks}, "
-              f"workers {args.workers}", flush=True)
+        print(
+            f"input: {pages} pages (1x) of real-pages.warc.gz; engine {args.engine}, tasks {args.tasks}, "
+            f"workers {args.workers}",
+            flush=True,
+        )
         results = {}
         for scale in SCALES:
             results[scale] = run_scale(scale, base, scratch, args.engine, args.tasks, args.workers)
@@ -156,11 +166,26 @@ def report(results: dict[int, dict]) -> None:
         flat = abs(ratio - 1) <= FLAT
         if not flat and not is_index:
             not_flat.append(job)
-        rows.append([job, *(f"{v:.0f}" for v in process), f"{ratio:.2f}", *(f"{v:.0f}" for v in tree),
-                     "index" if is_index else ("flat" if flat else "GROWS")])
+        rows.append(
+            [
+                job,
+                *(f"{v:.0f}" for v in process),
+                f"{ratio:.2f}",
+                *(f"{v:.0f}" for v in tree),
+                "index" if is_index else ("flat" if flat else "GROWS"),
+            ]
+        )
     print()
-    print_table(["job", *(f"worker MB {s}x" for s in SCALES), f"{high}x/{low}x",
-                 *(f"tree MB {s}x" for s in SCALES), "verdict"], rows)
+    print_table(
+        [
+            "job",
+            *(f"worker MB {s}x" for s in SCALES),
+            f"{high}x/{low}x",
+            *(f"tree MB {s}x" for s in SCALES),
+            "verdict",
+        ],
+        rows,
+    )
     docs = {s: results[s]["docs_dedup"] for s in SCALES}
     added = (docs[high] - docs[low]) / 1e6
     print(f"\ndocuments into dedup: {', '.join(f'{s}x {docs[s]}' for s in SCALES)}")
@@ -168,13 +193,22 @@ def report(results: dict[int, dict]) -> None:
         disk = (results[high]["dedup_index_bytes"] - results[low]["dedup_index_bytes"]) / MB / added
         print(f"dedup index on disk (signatures, buckets, clusters): {disk:.0f} MB per million documents")
         for job in results[high]["index_jobs"]:
-            grow = (results[high]["peaks"][job]["process"] - results[low]["peaks"][job]["process"]) / MB / added
-            print(f"{job}: peak worker RSS {results[low]['peaks'][job]['process'] / MB:.0f} MB at {docs[low]} "
-                  f"documents, {grow:+.0f} MB per million documents between {low}x and {high}x")
+            grow = (
+                (results[high]["peaks"][job]["process"] - results[low]["peaks"][job]["process"]) / MB / added
+            )
+            print(
+                f"{job}: peak worker RSS {results[low]['peaks'][job]['process'] / MB:.0f} MB at {docs[low]} "
+                f"documents, {grow:+.0f} MB per million documents between {low}x and {high}x"
+            )
         if added < 0.1:
-            print(f"  (only {added * 1e6:.0f} documents apart: steps of the allocator and imported modules dominate"
-                  " such a slope, an upper bound; scripts/bench/dedup.py --docs 100000 measures dedup alone)")
-    print("\nflat (within ±20% of 1x): " + ("every document job" if not not_flat else f"NOT {', '.join(not_flat)}"))
+            print(
+                f"  (only {added * 1e6:.0f} documents apart: steps of the allocator and imported modules dominate"
+                " such a slope, an upper bound; scripts/bench/dedup.py --docs 100000 measures dedup alone)"
+            )
+    print(
+        "\nflat (within ±20% of 1x): "
+        + ("every document job" if not not_flat else f"NOT {', '.join(not_flat)}")
+    )
 
 
 if __name__ == "__main__":

@@ -20,9 +20,9 @@ from pathlib import Path
 from datatrove.data import Document
 from datatrove.pipeline.filters import FastTextClassifierFilter
 
-from curator.quality import corpus
-from curator.quality.classifier import DEFAULT_MODEL, FastTextClassifier
-from curator.quality.scorer import QualityScorer
+from curator.stages.quality import corpus
+from curator.stages.quality.classifier import DEFAULT_MODEL, FastTextClassifier
+from curator.stages.quality.scorer import QualityScorer
 
 DEFAULT_GOLD = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "html-gold"
 

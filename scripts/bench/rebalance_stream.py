@@ -41,13 +41,15 @@ def make_corpus(out: Path, n_docs: int) -> None:
         for start in range(0, per_language, 5000):
             n = min(5000, per_language - start)
             picks = rng.integers(0, len(lines) - 4, n)
-            table = pa.table({
-                "id": [f"{language}/{start + i}" for i in range(n)],
-                "text": ["\n".join(lines[p : p + 4]) for p in picks],
-                "language": [language] * n,
-                "minhash_cluster_size": rng.zipf(2.0, n).astype("int64"),
-                "quality_score": rng.uniform(0, 1, n),
-            })
+            table = pa.table(
+                {
+                    "id": [f"{language}/{start + i}" for i in range(n)],
+                    "text": ["\n".join(lines[p : p + 4]) for p in picks],
+                    "language": [language] * n,
+                    "minhash_cluster_size": rng.zipf(2.0, n).astype("int64"),
+                    "quality_score": rng.uniform(0, 1, n),
+                }
+            )
             writer = writer or pq.ParquetWriter(folder / "00000.parquet", table.schema)
             writer.write_table(table)
         writer.close()
@@ -57,14 +59,15 @@ def measure(step: str, out: Path) -> dict:
     """Run one step in this process (called in a child) and return seconds and peak RSS."""
     import pyarrow.parquet as pq
 
-    from curator.rebalance.config import RebalanceParams
-    from curator.rebalance.scan import parquet_files
-    from curator.rebalance.steps import DocumentFolderReader, RebalancePlanner, RepetitionAssigner
-    from curator.steps.parquet_writer import ParquetDocWriter
+    from curator.core.writer import ParquetDocWriter
+    from curator.stages.rebalance.params import RebalanceParams
+    from curator.stages.rebalance.scan import parquet_files
+    from curator.stages.rebalance.steps import DocumentFolderReader, RebalancePlanner, RepetitionAssigner
 
     data, stage = out / "data", out / "stages" / "rebalance"
-    params = RebalanceParams.model_validate({"rehydration": {"quality_scaling": True},
-                                             "mixing": {"mode": "temperature", "alpha": 0.3}})
+    params = RebalanceParams.model_validate(
+        {"rehydration": {"quality_scaling": True}, "mixing": {"mode": "temperature", "alpha": 0.3}}
+    )
     start = time.perf_counter()
     if step == "baseline":
         for path in parquet_files(data):
@@ -107,11 +110,15 @@ def main() -> None:
     for scale, steps in results.items():
         for step, r in steps.items():
             ratio = r["seconds"] / steps["baseline"]["seconds"]
-            print(f"{step:10} {args.docs * scale:8d} {r['seconds']:8.2f} {r['peak_rss_mb']:8.0f}   {ratio:10.1f}x")
+            print(
+                f"{step:10} {args.docs * scale:8d} {r['seconds']:8.2f} {r['peak_rss_mb']:8.0f}   {ratio:10.1f}x"
+            )
     for step in ("plan", "write"):
-        print(f"{step}: peak memory {args.factor}x corpus / 1x corpus = "
-              f"{large[step]['peak_rss_mb'] / small[step]['peak_rss_mb']:.2f}; "
-              f"time ratio = {large[step]['seconds'] / small[step]['seconds']:.2f}")
+        print(
+            f"{step}: peak memory {args.factor}x corpus / 1x corpus = "
+            f"{large[step]['peak_rss_mb'] / small[step]['peak_rss_mb']:.2f}; "
+            f"time ratio = {large[step]['seconds'] / small[step]['seconds']:.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -35,16 +35,34 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--config", default=str(ROOT / "configs" / "demo.yaml"))
     parser.add_argument("--input", default=str(DEFAULT_INPUT), help="a WARC of real pages")
-    parser.add_argument("--pages-per-dump", type=float, default=2.7e9,
-                        help="HTML responses in one Common Crawl dump (about 2.5-3.1e9 in 2023-2025 dumps)")
+    parser.add_argument(
+        "--pages-per-dump",
+        type=float,
+        default=2.7e9,
+        help="HTML responses in one Common Crawl dump (about 2.5-3.1e9 in 2023-2025 dumps)",
+    )
     parser.add_argument("--dumps", type=int, default=100)
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="curator-scale-") as tmp:
         output = Path(tmp) / "run"
-        command = [str(Path(sys.executable).parent / "curator"), "run", args.config, "--fresh", "--no-progress",
-                   "--set", f"input.paths=[{Path(args.input).resolve()}]", "--set", f"output={output}",
-                   "--set", "executor.kind=local", "--set", "executor.tasks=1", "--set", "executor.workers=1"]
+        command = [
+            str(Path(sys.executable).parent / "curator"),
+            "run",
+            args.config,
+            "--fresh",
+            "--no-progress",
+            "--set",
+            f"input.paths=[{Path(args.input).resolve()}]",
+            "--set",
+            f"output={output}",
+            "--set",
+            "executor.kind=local",
+            "--set",
+            "executor.tasks=1",
+            "--set",
+            "executor.workers=1",
+        ]
         cpu0, wall0 = children_cpu_seconds(), time.monotonic()
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         cpu, wall = children_cpu_seconds() - cpu0, time.monotonic() - wall0
@@ -62,18 +80,26 @@ def main() -> None:
         st = stats[stage]
         share = st["time_s"] / stage_wall if stage_wall else 0
         core_hours = cpu * share / pages * args.pages_per_dump / 3600
-        print(f"{stage:<12} {st['docs_in']:>8} {st['time_s']:>8.2f} {1000 * st['time_s'] / pages:>8.2f} "
-              f"{st['time_s'] / baseline:>7.1f} {core_hours:>12,.0f}")
+        print(
+            f"{stage:<12} {st['docs_in']:>8} {st['time_s']:>8.2f} {1000 * st['time_s'] / pages:>8.2f} "
+            f"{st['time_s'] / baseline:>7.1f} {core_hours:>12,.0f}"
+        )
     per_page = cpu / pages
     if "extract" in stats and stats["extract"]["docs_out"]:
         extract = stats["extract"]
-        print(f"extracted text: {extract['chars_out'] / extract['docs_out']:,.0f} chars per document "
-              f"({extract['chars_in'] / max(extract['docs_in'], 1):,.0f} chars of HTML in)")
-    print(f"total: {wall:.1f} s wall, {cpu:.1f} s CPU (includes ~{record.get('seconds', 0):.0f} s in jobs), "
-          f"{1000 * per_page:.1f} CPU ms/page, peak RSS {peak_mb:.0f} MB")
+        print(
+            f"extracted text: {extract['chars_out'] / extract['docs_out']:,.0f} chars per document "
+            f"({extract['chars_in'] / max(extract['docs_in'], 1):,.0f} chars of HTML in)"
+        )
+    print(
+        f"total: {wall:.1f} s wall, {cpu:.1f} s CPU (includes ~{record.get('seconds', 0):.0f} s in jobs), "
+        f"{1000 * per_page:.1f} CPU ms/page, peak RSS {peak_mb:.0f} MB"
+    )
     dump_hours = per_page * args.pages_per_dump / 3600
-    print(f"estimate: {dump_hours:,.0f} core-hours per dump of {args.pages_per_dump:.2g} pages; "
-          f"{dump_hours * args.dumps:,.0f} core-hours for {args.dumps} dumps (CPU only, no I/O waits)")
+    print(
+        f"estimate: {dump_hours:,.0f} core-hours per dump of {args.pages_per_dump:.2g} pages; "
+        f"{dump_hours * args.dumps:,.0f} core-hours for {args.dumps} dumps (CPU only, no I/O waits)"
+    )
 
 
 if __name__ == "__main__":

@@ -118,10 +118,10 @@ def variants(text: str, other: str, rng: random.Random) -> dict[str, str]:
 
 
 def jaccard(shinglers: dict, language: str, a: str, b: str) -> float:
-    from curator.dedup.shingles import Shingler
+    from curator.stages.dedup.shingles import Shingler
 
     if language not in shinglers:
-        from curator.profiles import load_profile
+        from curator.core.profiles import load_profile
 
         shinglers[language] = Shingler(load_profile(language).tokenizer_key)
     sa = set(shinglers[language].hashes(a).tolist())
@@ -188,7 +188,7 @@ def run_stage(docs: list[dict], work: Path) -> dict[str, str]:
     import yaml
 
     from curator.config import load_config
-    from curator.runner import run
+    from curator.exec.run import run
 
     (work / "docs.jsonl").write_text("".join(json.dumps(d) + "\n" for d in docs))
     config = {

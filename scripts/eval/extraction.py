@@ -18,8 +18,8 @@ import json
 import time
 from pathlib import Path
 
-from curator.extract.engines import ENGINES, forget_seen_pages
-from curator.extract.gold import (
+from curator.stages.extract.engines import ENGINES, forget_seen_pages
+from curator.stages.extract.gold import (
     GoldPage,
     Score,
     load_lingua_pages,
@@ -32,7 +32,7 @@ DEFAULT_GOLD = Path(__file__).resolve().parents[2].parent / "shared" / "data" / 
 # variants measured besides each engine's defaults: name -> (engine, options)
 VARIANTS = {
     "trafilatura-fast": ("trafilatura", {"fast": True}),
-    # stock trafilatura (no curator.extract.trafilatura_speedups): same output, stock speed
+    # stock trafilatura (no curator.stages.extract.trafilatura_speedups): same output, stock speed
     "trafilatura-stock": ("trafilatura", {"speedups": False}),
 }
 
@@ -83,10 +83,16 @@ def evaluate(names: list[str], pages: list[GoldPage]) -> dict[str, tuple[dict[st
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gold", type=Path, default=DEFAULT_GOLD, help="html-gold folder")
-    parser.add_argument("--engines", default="trafilatura,trafilatura-fast,resiliparse,fast,hybrid",
-                        help="comma-separated engine names")
-    parser.add_argument("--sets", default="trafilatura,scrapinghub,lingua",
-                        help="comma-separated: trafilatura,scrapinghub (html-gold), lingua (lid-dev, 75 languages)")
+    parser.add_argument(
+        "--engines",
+        default="trafilatura,trafilatura-fast,resiliparse,fast,hybrid",
+        help="comma-separated engine names",
+    )
+    parser.add_argument(
+        "--sets",
+        default="trafilatura,scrapinghub,lingua",
+        help="comma-separated: trafilatura,scrapinghub (html-gold), lingua (lid-dev, 75 languages)",
+    )
     parser.add_argument("--limit", type=int, default=0, help="first N pages of each set (0: all)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--dump", type=Path, help="write each engine's outputs (JSONL per engine/set) here")
@@ -98,8 +104,10 @@ def main() -> None:
         "lingua": lambda: load_lingua_pages(args.gold.parent / "lid-dev"),
     }
     results = []
-    header = (f"{'set':<12} {'engine':<17} {'split':<8} {'pages':>5} {'P':>6} {'R':>6} {'F1':>6} {'pages/s':>8}"
-              f" {'×trafil':>8} {'×resil':>7}")
+    header = (
+        f"{'set':<12} {'engine':<17} {'split':<8} {'pages':>5} {'P':>6} {'R':>6} {'F1':>6} {'pages/s':>8}"
+        f" {'×trafil':>8} {'×resil':>7}"
+    )
     print(header)
     print("-" * len(header))
     for set_name in args.sets.split(","):
@@ -115,14 +123,24 @@ def main() -> None:
             vs_trafilatura = rate / rates["trafilatura"] if "trafilatura" in rates else float("nan")
             vs_resiliparse = rate / rates["resiliparse"] if "resiliparse" in rates else float("nan")
             for split, score in scores.items():
-                row = {"set": set_name, "engine": name, "split": split, "pages": counts[split],
-                       "precision": round(score.precision, 3), "recall": round(score.recall, 3),
-                       "f1": round(score.f1, 3), "pages_per_s": round(rate),
-                       "speed_vs_trafilatura": round(vs_trafilatura, 2), "speed_vs_resiliparse": round(vs_resiliparse, 2)}
+                row = {
+                    "set": set_name,
+                    "engine": name,
+                    "split": split,
+                    "pages": counts[split],
+                    "precision": round(score.precision, 3),
+                    "recall": round(score.recall, 3),
+                    "f1": round(score.f1, 3),
+                    "pages_per_s": round(rate),
+                    "speed_vs_trafilatura": round(vs_trafilatura, 2),
+                    "speed_vs_resiliparse": round(vs_resiliparse, 2),
+                }
                 results.append(row)
-                print(f"{set_name:<12} {name:<17} {split:<8} {counts[split]:>5} {score.precision:>6.3f} "
-                      f"{score.recall:>6.3f} {score.f1:>6.3f} {rate:>8.0f} {vs_trafilatura:>8.2f} {vs_resiliparse:>7.2f}",
-                      flush=True)
+                print(
+                    f"{set_name:<12} {name:<17} {split:<8} {counts[split]:>5} {score.precision:>6.3f} "
+                    f"{score.recall:>6.3f} {score.f1:>6.3f} {rate:>8.0f} {vs_trafilatura:>8.2f} {vs_resiliparse:>7.2f}",
+                    flush=True,
+                )
             if args.dump:
                 args.dump.mkdir(parents=True, exist_ok=True)
                 with open(args.dump / f"{set_name}.{name}.jsonl", "w", encoding="utf-8") as f:

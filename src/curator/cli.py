@@ -7,9 +7,11 @@ from pathlib import Path
 
 import click
 
-from curator.errors import ConfigError, CuratorError
+from curator.core.errors import ConfigError, CuratorError
 
-SET_HELP = "Override a config key by dotted path; the value is YAML (e.g. executor.tasks=8, input.paths=[a,b])."
+SET_HELP = (
+    "Override a config key by dotted path; the value is YAML (e.g. executor.tasks=8, input.paths=[a,b])."
+)
 
 
 def _fail(e: CuratorError) -> None:
@@ -38,21 +40,23 @@ def main():
 @main.command()
 @click.argument("config", type=click.Path(dir_okay=False))
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
-@click.option("--executor", type=click.Choice(["local", "slurm"]), default=None,
-              help="Override executor.kind.")
+@click.option(
+    "--executor", type=click.Choice(["local", "slurm"]), default=None, help="Override executor.kind."
+)
 @click.option("--fresh", is_flag=True, help="Delete the output folder's previous run and start over.")
-@click.option("--progress/--no-progress", default=None,
-              help="Live progress (default: on when attached to a terminal).")
+@click.option(
+    "--progress/--no-progress", default=None, help="Live progress (default: on when attached to a terminal)."
+)
 def run(config, overrides, executor, fresh, progress):
     """Run the whole stage graph of CONFIG. Rerunning the same command resumes: finished tasks are skipped."""
-    from curator.runner import run as run_pipeline
+    from curator.exec.run import run as run_pipeline
 
     try:
         loaded = _load(config, overrides)
         reporter = None
         if progress or (progress is None and sys.stderr.isatty()):
             try:
-                from curator.progress import ProgressReporter
+                from curator.exec.progress import ProgressReporter
 
                 reporter = ProgressReporter(loaded)
             except ImportError:
@@ -63,7 +67,9 @@ def run(config, overrides, executor, fresh, progress):
     if record.get("status") == "submitted":
         return  # the Slurm submitter printed the job ids
     out = loaded.output_dir
-    click.echo(f"done in {record.get('seconds', 0):.1f} s: documents in {out / 'data'}; stats in {out / 'stats'}")
+    click.echo(
+        f"done in {record.get('seconds', 0):.1f} s: documents in {out / 'data'}; stats in {out / 'stats'}"
+    )
 
 
 @main.command()
@@ -72,7 +78,7 @@ def run(config, overrides, executor, fresh, progress):
 def validate(config, overrides):
     """Check CONFIG without running: schema, input files, models, profiles. Exit 0 when all is well,
     else exit 2 with one line per problem naming the key path."""
-    from curator.runner import plan as build_plan
+    from curator.exec.run import plan as build_plan
 
     try:
         loaded = _load(config, overrides)
@@ -87,7 +93,7 @@ def validate(config, overrides):
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
 def plan(config, overrides):
     """Print the stages, the jobs they become (tasks each), inputs and outputs."""
-    from curator.runner import plan as build_plan
+    from curator.exec.run import plan as build_plan
 
     try:
         loaded = _load(config, overrides)
@@ -118,8 +124,8 @@ def plan(config, overrides):
 @click.argument("output", type=click.Path(file_okay=False, exists=True))
 def finalize(output):
     """Rebuild OUTPUT/stats/*.json (and the report) from the task logs, e.g. after a Slurm run."""
-    from curator.paths import RunLayout
-    from curator.runner import finalize as finalize_run
+    from curator.core.paths import RunLayout
+    from curator.exec.run import finalize as finalize_run
 
     layout = RunLayout(Path(output).resolve())
     if not layout.run_json.is_file():
@@ -133,13 +139,16 @@ def finalize(output):
 def status(output):
     """Per job and stage of the run in OUTPUT: tasks done/total/failed (with log paths), documents in/out,
     elapsed time. Works while a run is going (local or Slurm) and after it."""
-    from curator.status import run_status
+    from curator.exec.status import run_status
 
     if not (Path(output) / "run.json").is_file():
         _fail(CuratorError(f"{output}: no run.json; is this a curator output folder?"))
     record, states, stats = run_status(output)
-    click.echo(f"run '{record['name']}' ({record.get('executor', 'local')}): {record.get('status')}, "
-               f"started {record.get('started_at')}" + (f", finished {record['finished_at']}" if record.get("finished_at") else ""))
+    click.echo(
+        f"run '{record['name']}' ({record.get('executor', 'local')}): {record.get('status')}, "
+        f"started {record.get('started_at')}"
+        + (f", finished {record['finished_at']}" if record.get("finished_at") else "")
+    )
     for st in states:
         line = f"  {st.name:<40} tasks {st.done}/{st.tasks} done"
         if st.running:
@@ -156,18 +165,23 @@ def status(output):
         for rank, log in st.failed:
             click.echo(f"      task {rank if rank >= 0 else '?'} failed: see {log}")
     if record.get("finalize"):
-        click.echo("  finalize (stats and report): " + ", ".join(f"{k} {v}" for k, v in record["finalize"].items() if v))
+        click.echo(
+            "  finalize (stats and report): "
+            + ", ".join(f"{k} {v}" for k, v in record["finalize"].items() if v)
+        )
     if stats:
         click.echo("stages (documents in → out, removed):")
         order = dict.fromkeys(["read"] + [stage for j in record["jobs"] for stage in j["stages"]])
         for name in (n for n in order if n in stats):
             st = stats[name]
             skipped = sum(st["skipped"].values())
-            click.echo(f"  {name:<12} {st['docs_in']:>10,} → {st['docs_out']:>10,}  removed {sum(st['removed'].values()):,}"
-                       + (f", skipped {skipped:,}" if skipped else ""))
+            click.echo(
+                f"  {name:<12} {st['docs_in']:>10,} → {st['docs_out']:>10,}  removed {sum(st['removed'].values()):,}"
+                + (f", skipped {skipped:,}" if skipped else "")
+            )
 
 
-from curator.quality.cli import quality_group  # noqa: E402  (stage tool groups register last)
+from curator.stages.quality.cli import quality_group  # noqa: E402  (stage tool groups register last)
 
 main.add_command(quality_group)
 
@@ -175,7 +189,7 @@ from curator.calibrate.cli import profiles_group  # noqa: E402
 
 main.add_command(profiles_group)
 
-from curator.lid.cli import lid_group  # noqa: E402
+from curator.stages.lid.cli import lid_group  # noqa: E402
 
 main.add_command(lid_group)
 

@@ -7,11 +7,11 @@ import glob
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from curator.blocks import get_block_class
-from curator.blocks.base import BuildContext, DocPhase, GlobalPhase
 from curator.config.loader import LoadedConfig
-from curator.errors import ConfigError
-from curator.paths import RunLayout
+from curator.core.errors import ConfigError
+from curator.core.paths import RunLayout
+from curator.stages import get_block_class
+from curator.stages.base import BuildContext, DocPhase, GlobalPhase
 
 READ_STAGE = "read"  # pseudo-stage of the input reader: records read, skipped, file errors
 
@@ -27,8 +27,14 @@ class Job:
     output_dir: Path | None = None  # documents written by this job
 
     def describe(self) -> dict:
-        return {"name": self.name, "kind": self.kind, "tasks": self.tasks, "stages": self.stages,
-                "step_stages": self.step_stages, "output": str(self.output_dir) if self.output_dir else None}
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "tasks": self.tasks,
+            "stages": self.stages,
+            "step_stages": self.step_stages,
+            "output": str(self.output_dir) if self.output_dir else None,
+        }
 
 
 def resolve_inputs(loaded: LoadedConfig) -> list[Path]:
@@ -59,7 +65,9 @@ def build_blocks(loaded: LoadedConfig) -> list:
     """Instantiate every stage's block and run its checks; all problems are reported at once."""
     blocks, problems = [], []
     for i, (stage, name) in enumerate(zip(loaded.config.stages, unique_stage_names(loaded), strict=True)):
-        block = get_block_class(stage.block)(stage.params, BuildContext(loaded=loaded, stage=name, stage_index=i))
+        block = get_block_class(stage.block)(
+            stage.params, BuildContext(loaded=loaded, stage=name, stage_index=i)
+        )
         for p in block.check():
             key = f"stages[{i}].{stage.block}" + (f".{p.key}" if p.key else "")
             problems.append(f"{key}: {p.message}")
@@ -70,23 +78,25 @@ def build_blocks(loaded: LoadedConfig) -> list:
 
 
 def _reader(loaded: LoadedConfig, files: list[Path]):
-    from curator.steps.readers import JsonlDocReader, ParquetDocReader, WarcDocReader
+    from curator.core.readers import JsonlDocReader, ParquetDocReader, WarcDocReader
 
     inp = loaded.config.input
     paths = [str(f) for f in files]
     if inp.format in ("warc", "wet"):
-        return WarcDocReader(paths, wet=inp.format == "wet", dump=inp.dump, max_record_bytes=inp.max_record_bytes)
+        return WarcDocReader(
+            paths, wet=inp.format == "wet", dump=inp.dump, max_record_bytes=inp.max_record_bytes
+        )
     if inp.format == "parquet":
         return ParquetDocReader(paths, inp.text_column, inp.id_column, inp.dump)
     return JsonlDocReader(paths, inp.text_column, inp.id_column, inp.dump)
 
 
 def build_jobs(loaded: LoadedConfig, files: list[Path] | None = None) -> list[Job]:
-    from curator.steps.counting import StageCounter
-    from curator.steps.parquet_writer import ParquetDocWriter
-    from curator.steps.progress_beacon import ProgressBeacon
-    from curator.steps.stage_reader import StageOutputReader
-    from curator.steps.task_guard import TaskGuard
+    from curator.core.accounting import StageCounter
+    from curator.core.progress_beacon import ProgressBeacon
+    from curator.core.stage_reader import StageOutputReader
+    from curator.core.task_guard import TaskGuard
+    from curator.core.writer import ParquetDocWriter
 
     layout = RunLayout(loaded.output_dir)
     tasks = loaded.config.executor.tasks
@@ -136,5 +146,9 @@ def build_jobs(loaded: LoadedConfig, files: list[Path] | None = None) -> list[Jo
             stage, phase = content
             steps = [TaskGuard(), *phase.build(documents_dir)]
             name = f"{index + 1:02d}-{stage}-{phase.name}"
-            jobs.append(Job(name, "global", phase.tasks or tasks, [stage], ["_io"] + [stage] * (len(steps) - 1), steps))
+            jobs.append(
+                Job(
+                    name, "global", phase.tasks or tasks, [stage], ["_io"] + [stage] * (len(steps) - 1), steps
+                )
+            )
     return jobs

@@ -17,7 +17,7 @@ from curator.calibrate.calibrate import CalibrationSettings, Document, calibrate
 from curator.calibrate.corpus import lid_dev_documents
 from curator.calibrate.metrics import document_metrics
 from curator.cli import main
-from curator.profiles import default_profile, load_profile
+from curator.core.profiles import default_profile, load_profile
 from tests.conftest import shared_data
 
 LANGUAGES = ["eng_Latn", "cmn_Hani", "jpn_Jpan"]
@@ -52,13 +52,21 @@ def test_calibrated_profiles_keep_the_calibration_text(calibrated, lid_dev_docs)
     for language in LANGUAGES:
         profile = load_profile(language, out)
         chain = [
-            GopherRepetitionFilter(top_n_grams=tuple(profile.top_n_grams), dup_n_grams=tuple(profile.dup_n_grams),
-                                   dup_line_frac=profile.dup_line_frac, language=profile.tokenizer_key),
-            GopherQualityFilter(min_doc_words=None, min_avg_word_length=profile.min_avg_word_length,
-                                max_avg_word_length=profile.max_avg_word_length,
-                                max_non_alpha_words_ratio=profile.max_non_alpha_words_ratio,
-                                min_stop_words=profile.min_stop_words, stop_words=profile.stopwords,
-                                language=profile.tokenizer_key),
+            GopherRepetitionFilter(
+                top_n_grams=tuple(profile.top_n_grams),
+                dup_n_grams=tuple(profile.dup_n_grams),
+                dup_line_frac=profile.dup_line_frac,
+                language=profile.tokenizer_key,
+            ),
+            GopherQualityFilter(
+                min_doc_words=None,
+                min_avg_word_length=profile.min_avg_word_length,
+                max_avg_word_length=profile.max_avg_word_length,
+                max_non_alpha_words_ratio=profile.max_non_alpha_words_ratio,
+                min_stop_words=profile.min_stop_words,
+                stop_words=profile.stopwords,
+                language=profile.tokenizer_key,
+            ),
         ]
         docs = [d for d in lid_dev_docs if d.language == language]
         kept = sum(all(f.filter(DtDocument(d.text, "x")) is True for f in chain) for d in docs)
@@ -90,11 +98,17 @@ def test_metrics_are_the_numbers_datatrove_filters_compare(lid_dev_docs):
     m = document_metrics(doc.text, words)
     dt_doc = DtDocument(doc.text, "x")
     eps = 1e-9
-    below = GopherQualityFilter(min_doc_words=None, min_avg_word_length=m["avg_word_length"] + eps, min_stop_words=None)
-    at = GopherQualityFilter(min_doc_words=None, min_avg_word_length=m["avg_word_length"] - eps, min_stop_words=None)
+    below = GopherQualityFilter(
+        min_doc_words=None, min_avg_word_length=m["avg_word_length"] + eps, min_stop_words=None
+    )
+    at = GopherQualityFilter(
+        min_doc_words=None, min_avg_word_length=m["avg_word_length"] - eps, min_stop_words=None
+    )
     assert below.filter(dt_doc) == (False, "gopher_below_avg_threshold")
     assert at.filter(dt_doc) is True
-    punct = FineWebQualityFilter(line_punct_thr=m["line_punct_ratio"] + eps, char_duplicates_ratio=1, new_line_ratio=1)
+    punct = FineWebQualityFilter(
+        line_punct_thr=m["line_punct_ratio"] + eps, char_duplicates_ratio=1, new_line_ratio=1
+    )
     assert punct.filter(dt_doc) == (False, "line_punct_ratio")
     top2 = GopherRepetitionFilter(top_n_grams=((2, m["top_2_gram"] - eps),), dup_n_grams=())
     assert top2.filter(dt_doc) == (False, "top_2_gram")
@@ -106,7 +120,10 @@ def test_language_score_threshold_is_clipped_median_minus_std(tmp_path, lid_dev_
     docs = []
     for language in ("eng_Latn", "cmn_Hani"):
         texts = [d.text for d in lid_dev_docs if d.language == language][:25]
-        docs += [Document(t, language, "input", float(s)) for t, s in zip(texts, scores[language][:25], strict=True)]
+        docs += [
+            Document(t, language, "input", float(s))
+            for t, s in zip(texts, scores[language][:25], strict=True)
+        ]
     calibrate_profiles(docs, tmp_path, CalibrationSettings(min_docs=20))
     english_scores = scores["eng_Latn"][:25]
     chinese_scores = scores["cmn_Hani"][:25]
@@ -126,13 +143,29 @@ def test_the_fallback_language_score_is_held_to_the_same_range(tmp_path, lid_dev
 
 def test_cli_reads_parquet_and_writes_profiles(tmp_path, lid_dev_docs):
     docs = [d for d in lid_dev_docs if d.language in ("eng_Latn", "cmn_Hani")]
-    table = pa.table({"id": [str(i) for i in range(len(docs))], "text": [d.text for d in docs],
-                      "language": [d.language for d in docs]})
+    table = pa.table(
+        {
+            "id": [str(i) for i in range(len(docs))],
+            "text": [d.text for d in docs],
+            "language": [d.language for d in docs],
+        }
+    )
     (tmp_path / "stages").mkdir()
     pq.write_table(table, tmp_path / "stages" / "00000.parquet")
     out = tmp_path / "profiles"
-    result = CliRunner().invoke(main, ["profiles", "calibrate", "--input", str(tmp_path / "stages" / "*.parquet"),
-                                       "--out", str(out), "--min-docs", "20"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "profiles",
+            "calibrate",
+            "--input",
+            str(tmp_path / "stages" / "*.parquet"),
+            "--out",
+            str(out),
+            "--min-docs",
+            "20",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "2 profiles" in result.output
     data = yaml.safe_load((out / "cmn_Hani.yaml").read_text(encoding="utf-8"))
@@ -151,7 +184,8 @@ def test_clean_text_guard_loosens_the_reference_for_short_clean_documents(calibr
 
 def test_cli_names_the_file_without_a_language_column(tmp_path):
     pq.write_table(pa.table({"text": ["a b c"]}), tmp_path / "x.parquet")
-    result = CliRunner().invoke(main, ["profiles", "calibrate", "--input", str(tmp_path / "*.parquet"),
-                                       "--out", str(tmp_path / "p")])
+    result = CliRunner().invoke(
+        main, ["profiles", "calibrate", "--input", str(tmp_path / "*.parquet"), "--out", str(tmp_path / "p")]
+    )
     assert result.exit_code != 0
     assert "x.parquet" in result.output and "language" in result.output

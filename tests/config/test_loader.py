@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from curator.cli import main
 from curator.config import load_config
 from curator.config.loader import apply_override
-from curator.errors import ConfigError
+from curator.core.errors import ConfigError
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 
@@ -105,20 +105,26 @@ def test_validate_cli_not_yaml(tmp_path):
 
 
 def test_user_block_by_import_path(tmp_path):
-    path = write_config(tmp_path, stages=[{"datatrove.pipeline.filters.sampler_filter:SamplerFilter": {"rate": 0.5}}])
+    path = write_config(
+        tmp_path, stages=[{"datatrove.pipeline.filters.sampler_filter:SamplerFilter": {"rate": 0.5}}]
+    )
     loaded = load_config(path)
     assert loaded.config.stages[0].name == "SamplerFilter"
 
 
 def test_validate_cli_missing_profiles_folder(tmp_path):
-    path = write_config(tmp_path, stages=[{"extract": {}}, {"lid": {}}, {"filters": {"profiles": "lang_profile"}}])
+    path = write_config(
+        tmp_path, stages=[{"extract": {}}, {"lid": {}}, {"filters": {"profiles": "lang_profile"}}]
+    )
     result = CliRunner().invoke(main, ["validate", str(path)])
     assert result.exit_code == 2
     assert "error: stages[2].filters.profiles: directory 'lang_profile' not found" in result.output
 
 
 def test_validate_cli_missing_model_file(tmp_path):
-    path = write_config(tmp_path, stages=[{"extract": {}}, {"quality": {"classifiers": {"edu": "models/nothere.ftz"}}}])
+    path = write_config(
+        tmp_path, stages=[{"extract": {}}, {"quality": {"classifiers": {"edu": "models/nothere.ftz"}}}]
+    )
     result = CliRunner().invoke(main, ["validate", str(path)])
     assert result.exit_code == 2
     assert "error: stages[1].quality.classifiers.edu: " in result.output

@@ -28,7 +28,6 @@ import yaml
 from datatrove.pipeline.filters.gopher_quality_filter import STOP_WORDS
 from datatrove.utils.word_tokenizers import load_word_tokenizer
 
-from curator.atomic import write_text_atomic
 from curator.calibrate.metrics import document_metrics, stop_word_count
 from curator.calibrate.stopwords import choose_stopwords, stoplist_for
 from curator.calibrate.thresholds import (
@@ -39,11 +38,12 @@ from curator.calibrate.thresholds import (
     loosen_to_keep,
     match_threshold,
 )
-from curator.calibrate.tokenizers import offline_tokenizer
-from curator.errors import CuratorError
-from curator.lid.score_thresholds import HIGH, LOW, language_score_threshold
-from curator.paths import DEFAULT_PROFILES_DIR
-from curator.profiles import LanguageProfile, default_profile
+from curator.core.atomic import write_text_atomic
+from curator.core.errors import CuratorError
+from curator.core.paths import DEFAULT_PROFILES_DIR
+from curator.core.profiles import LanguageProfile, default_profile
+from curator.stages.lid.score_thresholds import HIGH, LOW, language_score_threshold
+from curator.text.calibration_tokenizers import offline_tokenizer
 
 STOP_WORDS_RULE = Rule("min_stop_words", "stop_words", False, integer=True, upper_bound=None)
 LANGUAGE_SCORE_RANGE = (LOW, HIGH)  # FineWeb2's clip of median - std
@@ -77,7 +77,9 @@ class LanguageSample:
     """What calibration needs of one language's documents (the texts themselves are not kept)."""
 
     language: str
-    metrics: dict[str, dict[str, list[float]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(list)))
+    metrics: dict[str, dict[str, list[float]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(list))
+    )
     word_sets: dict[str, list[frozenset[str]]] = field(default_factory=lambda: defaultdict(list))
     doc_freq: Counter = field(default_factory=Counter)
     scores: list[float] = field(default_factory=list)
@@ -110,7 +112,9 @@ def read_documents(pattern: str) -> Iterator[Document]:
     """Documents of the Parquet files matching `pattern` (curator's document layout)."""
     files = sorted(glob.glob(pattern, recursive=True))
     if not files:
-        raise CuratorError(f"--input '{pattern}': no file matches (give a glob of Parquet files, e.g. 'run/stages/*/*.parquet')")
+        raise CuratorError(
+            f"--input '{pattern}': no file matches (give a glob of Parquet files, e.g. 'run/stages/*/*.parquet')"
+        )
     for path in files:
         columns = set(pq.read_schema(path).names)
         missing = {"text", "language"} - columns
@@ -121,7 +125,12 @@ def read_documents(pattern: str) -> Iterator[Document]:
             )
         wanted = [c for c in ("text", "language", "language_score", "source") if c in columns]
         for row in pq.read_table(path, columns=wanted).to_pylist():
-            yield Document(row["text"] or "", row["language"] or "", row.get("source") or "input", row.get("language_score"))
+            yield Document(
+                row["text"] or "",
+                row["language"] or "",
+                row.get("source") or "input",
+                row.get("language_score"),
+            )
 
 
 def measure(documents: Iterable[Document], max_docs: int) -> dict[str, LanguageSample]:
@@ -171,7 +180,9 @@ def _merged_threshold(
     for source, n in sample.docs_by_source.items():
         if n < MIN_SOURCE_DOCS or reference.docs_by_source.get(source, 0) < MIN_SOURCE_DOCS:
             continue
-        threshold, _how = match_threshold(metric_of(reference, source), ref_threshold, metric_of(sample, source), rule)
+        threshold, _how = match_threshold(
+            metric_of(reference, source), ref_threshold, metric_of(sample, source), rule
+        )
         if threshold is not None:
             total, weight = total + n * threshold, weight + n
     return total / weight if weight else None
@@ -196,10 +207,18 @@ def calibrate_language(
         reference_profile = LanguageProfile(language=settings.reference)
     docs = sample.docs_by_source if sample else {}
     shared_docs = sum(
-        n for s, n in docs.items() if n >= MIN_SOURCE_DOCS and reference.docs_by_source.get(s, 0) >= MIN_SOURCE_DOCS
+        n
+        for s, n in docs.items()
+        if n >= MIN_SOURCE_DOCS and reference.docs_by_source.get(s, 0) >= MIN_SOURCE_DOCS
     )
     n_docs = sum(docs.values())
-    tier = "full" if shared_docs >= settings.min_docs else "partial" if n_docs >= settings.min_docs_partial else "none"
+    tier = (
+        "full"
+        if shared_docs >= settings.min_docs
+        else "partial"
+        if n_docs >= settings.min_docs_partial
+        else "none"
+    )
     calibrated: list[str] = []
     loosened: list[str] = []
 
@@ -236,22 +255,31 @@ def calibrate_language(
         "tier": tier,
         "docs": n_docs,
         "sources": dict(sorted(docs.items())),
-        "tokenizer": tokenizer.description + (f"; fallback: {tokenizer.fallback_reason}" if tokenizer.fallback_reason else ""),
+        "tokenizer": tokenizer.description
+        + (f"; fallback: {tokenizer.fallback_reason}" if tokenizer.fallback_reason else ""),
         "fell_back_to_default": fell_back,
     }
     if settings.max_removed_share is not None:
-        values["calibration"][f"loosened_to_keep_{1 - settings.max_removed_share:.0%}_of_calibration_docs"] = loosened
+        values["calibration"][
+            f"loosened_to_keep_{1 - settings.max_removed_share:.0%}_of_calibration_docs"
+        ] = loosened
     profile = LanguageProfile.model_validate(values)
     return LanguageResult(profile, tier, docs, calibrated, fell_back)
 
 
 def _calibrate_stopwords(
-    values: dict, calibrated: list[str], sample: LanguageSample, reference: LanguageSample,
-    reference_profile: LanguageProfile, settings: CalibrationSettings,
+    values: dict,
+    calibrated: list[str],
+    sample: LanguageSample,
+    reference: LanguageSample,
+    reference_profile: LanguageProfile,
+    settings: CalibrationSettings,
 ) -> None:
     """Frequent words as stop words; min_stop_words matched like a threshold (datatrove's 8 English
     stop words at min 2 are the reference), never above the reference's count."""
-    stopwords = choose_stopwords(sample.doc_freq, sample.n_docs, stoplist_for(sample.language, settings.stoplists))
+    stopwords = choose_stopwords(
+        sample.doc_freq, sample.n_docs, stoplist_for(sample.language, settings.stoplists)
+    )
     if not stopwords:
         return
     values["stopwords"] = stopwords
@@ -270,7 +298,9 @@ def _calibrate_stopwords(
 
 
 def _pooled(sample: LanguageSample, metric: str) -> np.ndarray:
-    return np.concatenate([sample.values(source, metric) for source in sample.docs_by_source] or [np.empty(0)])
+    return np.concatenate(
+        [sample.values(source, metric) for source in sample.docs_by_source] or [np.empty(0)]
+    )
 
 
 def _keep_clean_text(values: dict, sample: LanguageSample, max_removed: float) -> list[str]:
@@ -287,7 +317,9 @@ def _keep_clean_text(values: dict, sample: LanguageSample, max_removed: float) -
         if current is None or (rule is STOP_WORDS_RULE and not stopwords):
             continue
         if rule is STOP_WORDS_RULE:
-            pooled = np.asarray([stop_word_count(ws, stopwords) for wss in sample.word_sets.values() for ws in wss])
+            pooled = np.asarray(
+                [stop_word_count(ws, stopwords) for wss in sample.word_sets.values() for ws in wss]
+            )
         else:
             pooled = _pooled(sample, rule.metric)
         relaxed = loosen_to_keep(current, pooled, max_removed, rule)
@@ -326,10 +358,18 @@ def borrow_from_script(result: LanguageResult, calibrated: list[LanguageResult])
     values["calibration"] = {
         **values["calibration"],
         "borrowed_from_script": f"median of the {len(donors)} calibrated {script} languages",
-        "fell_back_to_default": [k for k in values["calibration"]["fell_back_to_default"] if k not in borrowed],
+        "fell_back_to_default": [
+            k for k in values["calibration"]["fell_back_to_default"] if k not in borrowed
+        ],
     }
     profile = LanguageProfile.model_validate(values)
-    return LanguageResult(profile, result.tier, result.docs_by_source, result.calibrated, profile.calibration["fell_back_to_default"])
+    return LanguageResult(
+        profile,
+        result.tier,
+        result.docs_by_source,
+        result.calibrated,
+        profile.calibration["fell_back_to_default"],
+    )
 
 
 def _disabled(profile: LanguageProfile, key: str) -> bool:
@@ -356,9 +396,13 @@ def summary_markdown(results: list[LanguageResult], settings: CalibrationSetting
         "# Profile calibration summary",
         "",
         f"Input: `{inputs}`. Reference: `{settings.reference}` at datatrove's English thresholds"
-        + (f", loosened where a rule removes more than {settings.max_removed_share:.0%} of its calibration documents "
-           "(so for every language). " if settings.max_removed_share is not None else ". ") +
-        f"Full calibration from ≥ {settings.min_docs} documents shared with the reference's sources; "
+        + (
+            f", loosened where a rule removes more than {settings.max_removed_share:.0%} of its calibration documents "
+            "(so for every language). "
+            if settings.max_removed_share is not None
+            else ". "
+        )
+        + f"Full calibration from ≥ {settings.min_docs} documents shared with the reference's sources; "
         f"partial (stop words, word-length bounds) from ≥ {settings.min_docs_partial}.",
         "",
         f"- full: {len(by_tier['full'])} languages",
@@ -402,11 +446,21 @@ def calibrate_profiles(
     if not (out_dir / "default.yaml").is_file():
         shutil.copyfile(DEFAULT_PROFILES_DIR / "default.yaml", out_dir / "default.yaml")
     # the reference first: its thresholds, loosened for its clean text, are what the others match
-    ref_result = calibrate_language(reference, reference, default_profile(settings.reference, out_dir), settings)
+    ref_result = calibrate_language(
+        reference, reference, default_profile(settings.reference, out_dir), settings
+    )
     results = []
     for language in sorted(set(samples) | set(also_languages)):
-        result = ref_result if language == settings.reference else calibrate_language(
-            samples.get(language), reference, default_profile(language, out_dir), settings, ref_result.profile
+        result = (
+            ref_result
+            if language == settings.reference
+            else calibrate_language(
+                samples.get(language),
+                reference,
+                default_profile(language, out_dir),
+                settings,
+                ref_result.profile,
+            )
         )
         results.append(result)
     full = [r for r in results if r.tier == "full"]

@@ -19,17 +19,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from curator.calibrate.calibrate import Document
-from curator.lid.engines import FastTextEngine, normalize_text
-from curator.lid.labels import language_code, read_tsv, same_language
-from curator.paths import PROJECT_ROOT
+from curator.core.paths import PROJECT_ROOT
+from curator.stages.lid.engines import FastTextEngine, normalize_text
+from curator.text.labels import language_code, read_tsv, same_language
 
 
 def lid_stage_languages() -> list[str]:
     """Every language the lid stage's default engine can output (its voters' labels), lid.176's
     first in the model's order: the languages that need a profile."""
-    from curator.blocks.lid import LidParams
-    from curator.lid.engines import make_engine
-    from curator.lid.labels import label_table
+    from curator.stages.lid.block import LidParams
+    from curator.stages.lid.engines import make_engine
+    from curator.text.labels import label_table
 
     lid176 = [info.language for (engine, _), info in label_table().items() if engine == "fasttext"]
     others = make_engine(LidParams.model_fields["engine"].default, None).languages()
@@ -64,8 +64,10 @@ def match_languages(code: str, languages: list[str], own_files: set[str] = froze
     zsm_Latn (not ind_Latn, which has its own file)."""
     exact = [lang for lang in languages if language_code(lang) == code]
     related = [
-        lang for lang in languages
-        if language_code(lang) not in own_files and language_code(lang) != code
+        lang
+        for lang in languages
+        if language_code(lang) not in own_files
+        and language_code(lang) != code
         and same_language(language_code(lang), code)
     ]
     return exact + related[:1]
@@ -89,7 +91,9 @@ def lid_dev_documents(folder: Path, languages: list[str], part: slice = slice(No
                 yield Document(text, language, "lid-dev")
 
 
-def udhr_documents(languages: list[str], sections: set[str] | None = None, path: Path = UDHR_BUNDLE) -> Iterator[Document]:
+def udhr_documents(
+    languages: list[str], sections: set[str] | None = None, path: Path = UDHR_BUNDLE
+) -> Iterator[Document]:
     """The bundled UDHR sections of `languages` (all sections, or only those named in `sections`)."""
     wanted = set(languages)
     with gzip.open(path, "rt", encoding="utf-8") as f:
@@ -103,7 +107,9 @@ def scrapinghub_documents(shared: Path, held_out: bool | None = None) -> Iterato
     """The gold article bodies that lid.176 reads as English (a few are Portuguese, Italian, Russian);
     `held_out` picks a fixed half (by page id) or, with None, all of them."""
     engine = FastTextEngine()
-    truth = json.loads((shared / "html-gold" / "scrapinghub" / "ground-truth.json").read_text(encoding="utf-8"))
+    truth = json.loads(
+        (shared / "html-gold" / "scrapinghub" / "ground-truth.json").read_text(encoding="utf-8")
+    )
     for page_id, item in sorted(truth.items()):
         text = item.get("articleBody") or ""
         in_second_half = hashlib.sha256(page_id.encode()).digest()[0] % 2 == 1

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from curator.lid.labels import language_code, read_tsv, same_language
+from curator.text.labels import language_code, read_tsv, same_language
 
 STOPWORDS_PER_LANGUAGE = 20
 MIN_DOC_SHARE = 0.05  # a stop word occurs in at least this share of the language's documents

@@ -11,7 +11,7 @@ import yaml
 from pydantic import ValidationError
 
 from curator.config.schema import PipelineConfig, StageConfig
-from curator.errors import ConfigError
+from curator.core.errors import ConfigError
 
 _INDEX = re.compile(r"^(.*)\[(\d+)\]$")
 
@@ -129,13 +129,15 @@ def read_yaml(path: Path) -> dict:
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise ConfigError([f"{path}: the top level must be a mapping (name, input, output, executor, stages)"])
+        raise ConfigError(
+            [f"{path}: the top level must be a mapping (name, input, output, executor, stages)"]
+        )
     return raw
 
 
 def _parse_stages(raw_stages: Any, problems: list[str]) -> list[dict]:
     """`stages` is a list of one-key mappings {block-name: params}; turn them into StageConfig dicts."""
-    from curator.blocks import get_block_class
+    from curator.stages import get_block_class
 
     parsed = []
     if not isinstance(raw_stages, list):
@@ -147,7 +149,7 @@ def _parse_stages(raw_stages: Any, problems: list[str]) -> list[dict]:
         if not isinstance(item, dict) or len(item) != 1:
             problems.append(f"stages[{i}]: expected one {{block-name: params}} mapping, got {item!r}")
             continue
-        (block_name, params), = item.items()
+        ((block_name, params),) = item.items()
         try:
             block_cls = get_block_class(block_name)
         except ConfigError as e:

@@ -6,8 +6,8 @@ import html
 import json
 from pathlib import Path
 
-from curator.atomic import write_text_atomic
-from curator.paths import RunLayout
+from curator.core.atomic import write_text_atomic
+from curator.core.paths import RunLayout
 from curator.report import plots
 
 SAMPLE_ROWS = 50_000
@@ -48,7 +48,8 @@ def load_sample(folder: Path, wanted: tuple[str, ...], max_rows: int = SAMPLE_RO
 def _table(headers: list[str], rows: list[list], cls: str = "") -> str:
     head = "".join(f"<th>{html.escape(str(h))}</th>" for h in headers)
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(_fmt(c))}</td>" for c in row) + "</tr>" for row in rows)
+        "<tr>" + "".join(f"<td>{html.escape(_fmt(c))}</td>" for c in row) + "</tr>" for row in rows
+    )
     return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
@@ -75,11 +76,35 @@ def funnel_section(stats: dict[str, dict]) -> str:
     for n in names:
         st = stats[n]
         docs_in = st["docs_in"] if n != "read" else st["docs_out"] + sum(st["skipped"].values())
-        rows.append([n, docs_in, st["docs_out"], sum(st["removed"].values()), sum(st["skipped"].values()),
-                     st["chars_in"], st["chars_out"], st["tasks"]["done"], st["tasks"]["total"]])
+        rows.append(
+            [
+                n,
+                docs_in,
+                st["docs_out"],
+                sum(st["removed"].values()),
+                sum(st["skipped"].values()),
+                st["chars_in"],
+                st["chars_out"],
+                st["tasks"]["done"],
+                st["tasks"]["total"],
+            ]
+        )
     svg = plots.funnel(names, [r[1] for r in rows], [r[2] for r in rows])
-    table = _table(["stage", "docs in", "docs out", "removed", "skipped", "chars in", "chars out",
-                    "tasks done", "tasks"], rows, "funnel")
+    table = _table(
+        [
+            "stage",
+            "docs in",
+            "docs out",
+            "removed",
+            "skipped",
+            "chars in",
+            "chars out",
+            "tasks done",
+            "tasks",
+        ],
+        rows,
+        "funnel",
+    )
     return f"<h2>Funnel</h2>{svg}{table}"
 
 
@@ -90,8 +115,10 @@ def language_funnel_section(stats: dict[str, dict]) -> str:
         for lang, ls in stats[n]["per_language"].items():
             languages[lang] = max(languages.get(lang, 0), ls["docs_in"], ls["docs_out"])
     last = staged[-1] if staged else None
-    top = sorted(languages, key=lambda lang: -(stats[last]["per_language"].get(lang, {}).get("docs_out", 0)
-                                               if last else 0))[:30]
+    top = sorted(
+        languages,
+        key=lambda lang: -(stats[last]["per_language"].get(lang, {}).get("docs_out", 0) if last else 0),
+    )[:30]
     rows = []
     for lang in top:
         row = [lang]
@@ -99,21 +126,27 @@ def language_funnel_section(stats: dict[str, dict]) -> str:
             ls = stats[n]["per_language"].get(lang)
             row.append(f"{ls['docs_in']:,} → {ls['docs_out']:,}" if ls else "")
         rows.append(row)
-    return ("<h2>Per language (documents in → out of each stage)</h2>"
-            + _table(["language", *staged], rows, "per-language"))
+    return "<h2>Per language (documents in → out of each stage)</h2>" + _table(
+        ["language", *staged], rows, "per-language"
+    )
 
 
 def reasons_section(stats: dict[str, dict]) -> str:
     parts = ["<h2>Removal and skip reasons</h2>"]
     for n, st in stats.items():
-        reasons = {**{f"skipped: {k}": v for k, v in st["skipped"].items()},
-                   **{f"file error: {k}": v for k, v in st["file_errors"].items()}, **st["removed"]}
+        reasons = {
+            **{f"skipped: {k}": v for k, v in st["skipped"].items()},
+            **{f"file error: {k}": v for k, v in st["file_errors"].items()},
+            **st["removed"],
+        }
         if not reasons:
             continue
         rows = []
         for reason, count in sorted(reasons.items(), key=lambda kv: -kv[1])[:20]:
-            per_lang = sorted(((lang, ls["removed"].get(reason, 0)) for lang, ls in st["per_language"].items()),
-                              key=lambda kv: -kv[1])
+            per_lang = sorted(
+                ((lang, ls["removed"].get(reason, 0)) for lang, ls in st["per_language"].items()),
+                key=lambda kv: -kv[1],
+            )
             top = ", ".join(f"{lang} {c:,}" for lang, c in per_lang[:5] if c)
             rows.append([reason, count, top])
         parts.append(f"<h3>{html.escape(n)}</h3>" + _table(["reason", "documents", "top languages"], rows))
@@ -124,25 +157,31 @@ def distributions_section(layout: RunLayout, record: dict) -> str:
     sample = load_sample(layout.data, ("language", "language_score", "minhash_cluster_size", "quality_score"))
     if not sample:
         return "<h2>Distributions</h2><p>The final documents have no language or score columns to plot.</p>"
-    parts = [f"<h2>Distributions</h2><p>From a sample of {len(next(iter(sample.values()))):,} final documents.</p>"]
+    parts = [
+        f"<h2>Distributions</h2><p>From a sample of {len(next(iter(sample.values()))):,} final documents.</p>"
+    ]
     langs = sample.get("language") or ["und"] * len(next(iter(sample.values())))
     if "language_score" in sample:
         groups = _by_language(sample["language_score"], langs)
         thresholds = _language_thresholds(record, list(groups))
-        parts.append("<h3>language_score per language (red: the profile's threshold)</h3>"
-                     + plots.boxplots(groups, "language_score", thresholds))
+        parts.append(
+            "<h3>language_score per language (red: the profile's threshold)</h3>"
+            + plots.boxplots(groups, "language_score", thresholds)
+        )
     if "minhash_cluster_size" in sample:
         sizes = [v for v in sample["minhash_cluster_size"] if v is not None]
         if sizes:
             parts.append("<h3>minhash_cluster_size</h3>" + plots.histogram(sizes, "cluster size", log=True))
     if "quality_score" in sample:
-        parts.append("<h3>quality_score per language</h3>"
-                     + plots.boxplots(_by_language(sample["quality_score"], langs), "quality_score"))
+        parts.append(
+            "<h3>quality_score per language</h3>"
+            + plots.boxplots(_by_language(sample["quality_score"], langs), "quality_score")
+        )
     return "".join(parts)
 
 
 def _language_thresholds(record: dict, languages: list[str]) -> dict[str, float]:
-    from curator.profiles import load_profile
+    from curator.core.profiles import load_profile
 
     profiles = None
     for stage in record.get("config", {}).get("stages", []):
@@ -164,16 +203,44 @@ def mix_section(layout: RunLayout) -> str:
     langs = mix.get("languages", {})
     before_total = sum(v.get("tokens_before", 0) for v in langs.values()) or 1
     top = sorted(langs, key=lambda k: -langs[k].get("tokens_after", 0))[:30]
-    svg = plots.grouped_bars(top, {
-        "before": [langs[k].get("tokens_before", 0) / before_total for k in top],
-        "after": [langs[k].get("share", 0) for k in top]}, "share of tokens")
-    rows = [[k, langs[k].get("documents", 0), langs[k].get("tokens_before", 0), langs[k].get("tokens_after", 0),
-             langs[k].get("effective_repetition", 0.0), langs[k].get("share", 0.0), langs[k].get("limited_by", "")]
-            for k in top]
+    svg = plots.grouped_bars(
+        top,
+        {
+            "before": [langs[k].get("tokens_before", 0) / before_total for k in top],
+            "after": [langs[k].get("share", 0) for k in top],
+        },
+        "share of tokens",
+    )
+    rows = [
+        [
+            k,
+            langs[k].get("documents", 0),
+            langs[k].get("tokens_before", 0),
+            langs[k].get("tokens_after", 0),
+            langs[k].get("effective_repetition", 0.0),
+            langs[k].get("share", 0.0),
+            langs[k].get("limited_by", ""),
+        ]
+        for k in top
+    ]
     estimator = html.escape(str(mix.get("token_estimator", "")))
-    return ("<h2>Language mix before and after rebalancing</h2>" + svg
-            + _table(["language", "documents", "tokens before", "tokens after", "effective repetition", "share",
-                      "limited by"], rows) + f"<p>Tokens estimated by: {estimator}</p>")
+    return (
+        "<h2>Language mix before and after rebalancing</h2>"
+        + svg
+        + _table(
+            [
+                "language",
+                "documents",
+                "tokens before",
+                "tokens after",
+                "effective repetition",
+                "share",
+                "limited by",
+            ],
+            rows,
+        )
+        + f"<p>Tokens estimated by: {estimator}</p>"
+    )
 
 
 def throughput_section(stats: dict[str, dict]) -> str:
@@ -182,8 +249,10 @@ def throughput_section(stats: dict[str, dict]) -> str:
         t = st.get("time_s") or 0
         docs = st["docs_in"] if n != "read" else st["docs_out"]
         rows.append([n, round(t, 2), round(docs / t, 1) if t else "", ", ".join(st["jobs"])])
-    return ("<h2>Throughput per stage</h2><p>CPU seconds summed over tasks (datatrove's step timers).</p>"
-            + _table(["stage", "task-seconds", "documents/s per task", "jobs"], rows))
+    return (
+        "<h2>Throughput per stage</h2><p>CPU seconds summed over tasks (datatrove's step timers).</p>"
+        + _table(["stage", "task-seconds", "documents/s per task", "jobs"], rows)
+    )
 
 
 def config_section(record: dict) -> str:
@@ -203,19 +272,35 @@ def build_html(output: Path) -> str:
     layout = RunLayout(output)
     record = _read_json(layout.run_json) or {}
     stats = load_stats(layout, record)
-    summary = {n: {"docs_in": s["docs_in"], "docs_out": s["docs_out"], "removed": s["removed"]}
-               for n, s in stats.items()}
+    summary = {
+        n: {"docs_in": s["docs_in"], "docs_out": s["docs_out"], "removed": s["removed"]}
+        for n, s in stats.items()
+    }
     title = f"curator report: {html.escape(record.get('name', output.name))}"
-    head = (f"<p>Status <b>{html.escape(str(record.get('status')))}</b>, started {record.get('started_at')}, "
-            f"finished {record.get('finished_at')}, {record.get('seconds', '?')} s; executor "
-            f"{record.get('executor')}.</p>")
-    sections = [funnel_section(stats), language_funnel_section(stats), reasons_section(stats),
-                distributions_section(layout, record), mix_section(layout), throughput_section(stats),
-                config_section(record)] if stats else ["<p>No stats yet: the run has not finished a job.</p>"]
+    head = (
+        f"<p>Status <b>{html.escape(str(record.get('status')))}</b>, started {record.get('started_at')}, "
+        f"finished {record.get('finished_at')}, {record.get('seconds', '?')} s; executor "
+        f"{record.get('executor')}.</p>"
+    )
+    sections = (
+        [
+            funnel_section(stats),
+            language_funnel_section(stats),
+            reasons_section(stats),
+            distributions_section(layout, record),
+            mix_section(layout),
+            throughput_section(stats),
+            config_section(record),
+        ]
+        if stats
+        else ["<p>No stats yet: the run has not finished a job.</p>"]
+    )
     summary_json = html.escape(json.dumps(summary), quote=False)
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title><style>{CSS}</style></head>"
-            f"<body><h1>{title}</h1>{head}{''.join(sections)}"
-            f"<script type='application/json' id='curator-summary'>{summary_json}</script></body></html>")
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title><style>{CSS}</style></head>"
+        f"<body><h1>{title}</h1>{head}{''.join(sections)}"
+        f"<script type='application/json' id='curator-summary'>{summary_json}</script></body></html>"
+    )
 
 
 def write_report(output: str | Path) -> Path:

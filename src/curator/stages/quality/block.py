@@ -1,0 +1,123 @@
+"""quality: fastText classifier scores, ranked into per-language percentile buckets (CCI4.0 ensemble).
+
+Three phases: score every document (side files per task), compute the bucket edges over the whole
+corpus (a global step), then set `quality_score` and remove what is under the cut-off. With the
+defaults (no cut-off) every document is kept and scored.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from curator.stages.base import Block, BlockParams, DocPhase, GlobalPhase, Problem, ProfilesParams
+from curator.stages.quality.classifier import (
+    DEFAULT_MODEL,
+    NEGATIVE_LABEL,
+    POSITIVE_LABEL,
+    FastTextClassifier,
+)
+from curator.stages.quality.thresholds import QualityThresholds
+
+CLASSIFIER_NAME = r"^[a-z0-9_]+$"
+
+
+class ClassifierSpec(BlockParams):
+    path: str = Field(..., description="fastText model file, relative to the config file's folder")
+    positive_label: str = Field(
+        POSITIVE_LABEL,
+        description=f"label whose probability is the score ({NEGATIVE_LABEL} is the other one of curator's models)",
+    )
+    normalization: Literal["curator", "newlines"] = Field(
+        "curator",
+        description="text preparation: curator (models from `curator quality train`) | newlines (other models)",
+    )
+
+
+class QualityParams(ProfilesParams):
+    classifiers: dict[str, str | ClassifierSpec] = Field(
+        default_factory=lambda: {"web": str(DEFAULT_MODEL)},
+        description="name -> model path (or {path, positive_label, normalization}); "
+        "each adds a column quality_score_<name>. Default: the shipped models/quality-web.ftz",
+    )
+    min_score: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="remove documents whose quality_score is lower (profiles: quality_min_score)",
+    )
+    keep_top_fraction: float | None = Field(
+        None,
+        gt=0,
+        le=1,
+        description="keep this share of each language's best documents (profiles: quality_keep_top_fraction)",
+    )
+    write_removed: bool = Field(True, description="write removed documents to OUTPUT/removed/<stage>/")
+
+    @field_validator("classifiers")
+    @classmethod
+    def _names_are_column_suffixes(cls, value: dict) -> dict:
+        if not value:
+            raise ValueError("give at least one classifier")
+        bad = [name for name in value if not re.match(CLASSIFIER_NAME, name)]
+        if bad:
+            raise ValueError(
+                f"classifier names become column names: use lower case, digits and _ (got {bad})"
+            )
+        return value
+
+
+class QualityBlock(Block):
+    name = "quality"
+    Params = QualityParams
+    columns = ("quality_score",)
+
+    def _classifiers(self) -> dict[str, FastTextClassifier]:
+        out = {}
+        for name, spec in self.params.classifiers.items():
+            if isinstance(spec, str):
+                spec = ClassifierSpec(path=spec)
+            out[name] = FastTextClassifier(
+                self.ctx.resolve(spec.path), spec.positive_label, spec.normalization
+            )
+        return out
+
+    def _thresholds(self) -> QualityThresholds:
+        p = self.params
+        return QualityThresholds(p.min_score, p.keep_top_fraction, self.profiles_dir())
+
+    def check(self) -> list[Problem]:
+        problems = []
+        for name, classifier in self._classifiers().items():
+            problem = classifier.problem()
+            if problem:
+                hint = (
+                    " (the default model is built by `make quality-model`)"
+                    if classifier.path == DEFAULT_MODEL
+                    else ""
+                )
+                problems.append(Problem(f"classifiers.{name}", problem + hint))
+        return problems + self.profiles_problems()
+
+    def phases(self):
+        from curator.stages.quality.edges import QualityBucketEdges
+        from curator.stages.quality.ensemble import QualityEnsembleFilter
+        from curator.stages.quality.scorer import QualityScorer
+
+        classifiers = self._classifiers()
+        thresholds = self._thresholds()
+        scores_dir = self.ctx.stage_dir / "scores"
+        table_path = self.ctx.stage_dir / "buckets.json"
+        writer = self.ctx.removed_writer() if self.params.write_removed else None
+        return [
+            DocPhase([QualityScorer(classifiers, scores_dir)]),
+            GlobalPhase(
+                "buckets",
+                lambda _documents_dir: [
+                    QualityBucketEdges(scores_dir, table_path, list(classifiers), thresholds)
+                ],
+            ),
+            DocPhase([QualityEnsembleFilter(table_path, thresholds, exclusion_writer=writer)]),
+        ]

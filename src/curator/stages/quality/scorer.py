@@ -1,0 +1,64 @@
+"""Step 1 of the quality block: score every document with every classifier.
+
+Each score goes to the document (`quality_score_<name>`) and, with the document's language, to
+this task's side file `<scores_dir>/<rank>.parquet`, which the global bucket step reads: the
+percentile edges need every score of the corpus before any document can get its final score.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from datatrove.data import DocumentsPipeline
+from datatrove.pipeline.base import PipelineStep
+
+from curator.core.atomic import atomic_path
+from curator.core.docio import doc_language
+from curator.stages.quality.classifier import FastTextClassifier, load_fasttext
+
+
+def score_column(name: str) -> str:
+    return f"quality_score_{name}"
+
+
+class QualityScorer(PipelineStep):
+    name = "⭐ quality scores"
+    type = "🔢 - SCORER"
+
+    def __init__(self, classifiers: dict[str, FastTextClassifier], scores_dir: str | Path):
+        super().__init__()
+        self.classifiers = classifiers
+        self.scores_dir = Path(scores_dir)
+
+    def preload(self) -> None:
+        """Load the models once for all the job's tasks (see load_fasttext); a model that does not
+        load is reported by the tasks."""
+        for classifier in self.classifiers.values():
+            with suppress(OSError, ValueError):
+                load_fasttext(classifier.path)
+
+    def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        languages: list[str] = []
+        columns: dict[str, list[float]] = {name: [] for name in self.classifiers}
+        for doc in data:
+            with self.track_time():
+                languages.append(doc_language(doc))
+                for name, classifier in self.classifiers.items():
+                    score = classifier.score(doc.text)
+                    doc.metadata[score_column(name)] = score
+                    columns[name].append(score)
+            self.stat_update("scored")
+            yield doc
+        self._write_side_file(rank, languages, columns)
+
+    def _write_side_file(self, rank: int, languages: list[str], columns: dict[str, list[float]]) -> None:
+        """Atomically (temp + rename), also when empty, so a rerun task replaces its old file."""
+        table = pa.table(
+            {"language": pa.array(languages, pa.string())}
+            | {name: pa.array(values, pa.float64()) for name, values in columns.items()}
+        )
+        with atomic_path(self.scores_dir / f"{rank:05d}.parquet") as tmp:
+            pq.write_table(table, tmp)
