@@ -1,6 +1,6 @@
 """Word splitting: the chunk-cached words are datatrove's words, in every kind of tokenizer."""
 
-from curator.stages.filters import words as words_module
+from curator.text import words as words_module
 from curator.text.words import WordSplitter, word_tokenizer
 
 
