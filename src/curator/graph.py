@@ -11,7 +11,7 @@ from curator.config.loader import LoadedConfig
 from curator.core.errors import ConfigError
 from curator.core.paths import RunLayout
 from curator.stages import get_block_class
-from curator.stages.base import BuildContext, DocPhase, GlobalPhase
+from curator.stages.base import BuildContext, DocPhase, GlobalPhase, unique_stage_names
 
 READ_STAGE = "read"  # pseudo-stage of the input reader: records read, skipped, file errors
 
@@ -52,19 +52,12 @@ def resolve_inputs(loaded: LoadedConfig) -> list[Path]:
     return list(dict.fromkeys(files))
 
 
-def unique_stage_names(loaded: LoadedConfig) -> list[str]:
-    names, seen = [], {}
-    for stage in loaded.config.stages:
-        base = stage.name
-        seen[base] = seen.get(base, 0) + 1
-        names.append(base if seen[base] == 1 else f"{base}_{seen[base]}")
-    return names
-
-
 def build_blocks(loaded: LoadedConfig) -> list:
     """Instantiate every stage's block and run its checks; all problems are reported at once."""
     blocks, problems = [], []
-    for i, (stage, name) in enumerate(zip(loaded.config.stages, unique_stage_names(loaded), strict=True)):
+    for i, (stage, name) in enumerate(
+        zip(loaded.config.stages, unique_stage_names(loaded.config), strict=True)
+    ):
         block = get_block_class(stage.block)(
             stage.params, BuildContext(loaded=loaded, stage=name, stage_index=i)
         )

@@ -11,7 +11,7 @@ import yaml
 from pydantic import ValidationError
 
 from curator.config.schema import PipelineConfig, StageConfig
-from curator.core.errors import ConfigError
+from curator.core.errors import ConfigError, format_loc, pydantic_problems
 
 _INDEX = re.compile(r"^(.*)\[(\d+)\]$")
 
@@ -35,32 +35,6 @@ class LoadedConfig:
     def output_dir(self) -> Path:
         """`output` is relative to the current directory (like any CLI output path)."""
         return Path(self.config.output).expanduser().resolve()
-
-
-def format_loc(loc: tuple | list) -> str:
-    """('stages', 2, 'filters', 'profiles') -> 'stages[2].filters.profiles'."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out or "<root>"
-
-
-def pydantic_problems(err: ValidationError, prefix: tuple = ()) -> list[str]:
-    problems = []
-    for e in err.errors():
-        loc = prefix + tuple(p for p in e["loc"] if p not in ("function-after", "function-before"))
-        msg = e["msg"]
-        if e["type"] == "extra_forbidden":
-            msg = "unknown key (check the spelling; `curator validate --help` lists the schema)"
-        elif e["type"] == "missing":
-            msg = "required key is missing"
-        elif "input" in e and e["type"] not in ("missing",):
-            msg = f"{msg} (got {e['input']!r})"
-        problems.append(f"{format_loc(loc)}: {msg}")
-    return problems
 
 
 def _split_key(key: str) -> list[str | int]:

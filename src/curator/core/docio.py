@@ -43,3 +43,11 @@ def order_columns(names) -> list[str]:
     leading = [c for c in LEADING_COLUMNS if c in names]
     rest = sorted(c for c in names if c not in LEADING_COLUMNS)
     return leading + rest
+
+
+def load_table(path, columns: list[str] | None = None):
+    """One Parquet file as a table, without pq.read_table's import of pyarrow.dataset in every task process."""
+    import pyarrow.parquet as pq
+
+    with pq.ParquetFile(path) as f:
+        return f.read(columns=columns)

@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from curator.core.errors import ConfigError
+from curator.core.errors import ConfigError, pydantic_problems
 from curator.core.paths import DEFAULT_PROFILES_DIR
 
 
@@ -78,8 +78,6 @@ def _load(path: Path, language: str) -> LanguageProfile:
     try:
         return LanguageProfile.model_validate(data)
     except ValidationError as e:
-        from curator.config.loader import pydantic_problems
-
         raise ConfigError([f"{path}: {p}" for p in pydantic_problems(e)]) from None
 
 

@@ -79,6 +79,19 @@ class BuildContext:
         return ParquetDocWriter(self.layout.removed(self.stage), filename=prefix + "{rank:05d}.parquet")
 
 
+def unique_stage_names(config) -> list[str]:
+    """Each stage's unique name: its block name, or `name_2`, `name_3`... for later uses of the same block.
+
+    Output folders, stat files and job names are keyed by it, so the rule lives here, once.
+    """
+    names, seen = [], {}
+    for stage in config.stages:
+        base = stage.name
+        seen[base] = seen.get(base, 0) + 1
+        names.append(base if seen[base] == 1 else f"{base}_{seen[base]}")
+    return names
+
+
 @dataclass
 class DocPhase:
     steps: list[PipelineStep]

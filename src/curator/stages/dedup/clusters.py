@@ -20,11 +20,11 @@ from datatrove.utils.logging import logger
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from curator.core.docio import load_table
 from curator.stages.dedup.files import (
     EXACT_BAND,
     MATCH_DTYPE,
     DedupFiles,
-    load_table,
     record_peak_memory,
     save_table,
     split_doc_key,

@@ -79,12 +79,6 @@ def save_table(path: Path, table: pa.Table) -> None:
         pq.write_table(table, tmp, compression="zstd")
 
 
-def load_table(path: Path, columns: list[str] | None = None) -> pa.Table:
-    """One Parquet file, without pq.read_table's import of pyarrow.dataset in every task process."""
-    with pq.ParquetFile(path) as f:
-        return f.read(columns=columns)
-
-
 def peak_memory_mb() -> float:
     """Peak resident memory of this process so far (Linux reports ru_maxrss in KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -16,7 +16,8 @@ from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 
 from curator.core.accounting import count_removed
-from curator.stages.dedup.files import DedupFiles, load_table, record_peak_memory
+from curator.core.docio import load_table
+from curator.stages.dedup.files import DedupFiles, record_peak_memory
 
 CLUSTER_SIZE = "minhash_cluster_size"
 DUPLICATE_OF = "duplicate_of"

@@ -12,7 +12,7 @@ from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.logging import logger
 
-from curator.stages.dedup.files import load_table
+from curator.core.docio import load_table
 from curator.stages.quality.buckets import (
     ALL_LANGUAGES,
     N_BUCKETS,

@@ -7,7 +7,7 @@ temperature) under a hard cap on repetitions and per-language token budgets. See
 
 from __future__ import annotations
 
-from curator.stages.base import Block, GlobalPhase, Problem
+from curator.stages.base import Block, GlobalPhase, Problem, unique_stage_names
 from curator.stages.rebalance.params import RebalanceParams
 
 DEDUP_BLOCK = "dedup"
@@ -19,9 +19,7 @@ class RebalanceBlock(Block):
     columns = ("repetitions",)
 
     def _stage_names(self) -> list[str]:
-        from curator.graph import unique_stage_names
-
-        return unique_stage_names(self.ctx.loaded)
+        return unique_stage_names(self.ctx.config)
 
     def _removal_problems(self) -> list[Problem]:
         """Data-driven rehydration reads cluster sizes of removed documents: check the stage order now."""
