@@ -33,6 +33,11 @@ class ExtractParams(BlockParams):
         description="trafilatura, hybrid: same-output speed-ups of trafilatura's internals (pruning "
         "XPaths in Python, element classes looked up in C; ~2.4x faster); false: stock trafilatura",
     )
+    ruby_readings: bool = Field(
+        False,
+        description="ruby annotations (furigana, pinyin): false writes the base text only (子ども); "
+        "true adds each reading in parentheses after its base (子(こ)ども)",
+    )
     write_removed: bool = Field(False, description="write pages without text to OUTPUT/removed/extract/")
 
 
@@ -66,7 +71,7 @@ class ExtractBlock(Block):
         p = self.params
         if self.ctx.config.input.format not in ("warc",):
             return []  # WET/Parquet/JSONL already hold text
-        options = {}
+        options = {"ruby_readings": p.ruby_readings} if p.ruby_readings else {}
         if p.engine in ("trafilatura", "hybrid"):
             options["speedups"] = p.speedups
         if p.engine == "trafilatura":

@@ -1,7 +1,10 @@
 """Extraction engines by name: each builds an `extract(html: str) -> str` function.
 
 Heavy imports happen when the engine is built (in the worker, before its first page), so a
-broken install fails there. An engine function may carry `counts` (a Counter), which the
+broken install fails there. Every engine first renders ruby as its base text (`ruby_readings`:
+base(reading)); the resiliparse-based ones also keep one-letter CJK/Indic... nodes resiliparse
+would drop, and drop the invisible marks it keeps (soft hyphens, bidi controls: trafilatura drops
+them itself). See script_markup.py. An engine function may carry `counts` (a Counter), which the
 extractor step adds to its stats as `extract/<key>`.
 """
 
@@ -10,9 +13,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
+from curator.stages.extract.script_markup import drop_invisible, has_ruby, pad_lone_letters, render_ruby
+
 
 def trafilatura_engine(
-    favor_precision: bool = True, fast: bool = False, speedups: bool = True
+    favor_precision: bool = True, fast: bool = False, speedups: bool = True, ruby_readings: bool = False
 ) -> Callable[[str], str]:
     """trafilatura with datatrove's settings. `speedups`: same-output speed-ups of its internals
     (curator.stages.extract.trafilatura_speedups: ~2.4x faster on real pages); False: stock trafilatura."""
@@ -22,6 +27,8 @@ def trafilatura_engine(
 
     def extract(html: str) -> str:
         trafilatura_speedups.use(speedups)
+        if has_ruby(html):
+            html = render_ruby(html, ruby_readings)
         return (
             trafilatura.extract(
                 html,
@@ -36,26 +43,34 @@ def trafilatura_engine(
     return extract
 
 
-def resiliparse_engine() -> Callable[[str], str]:
+def resiliparse_engine(ruby_readings: bool = False) -> Callable[[str], str]:
     from resiliparse.extract.html2text import extract_plain_text
 
     from curator.stages.extract.html_blocks import check_nesting
 
     def extract(html: str) -> str:
         check_nesting(html)  # pages nested too deep would stall resiliparse (extract:too_deep)
-        return extract_plain_text(html, main_content=True, alt_texts=False, links=False, list_bullets=True)
+        if has_ruby(html):
+            html = render_ruby(html, ruby_readings)
+        return drop_invisible(
+            extract_plain_text(
+                pad_lone_letters(html), main_content=True, alt_texts=False, links=False, list_bullets=True
+            )
+        )
 
     return extract
 
 
-def fast_engine(**settings) -> Callable[[str], str]:
+def fast_engine(ruby_readings: bool = False, **settings) -> Callable[[str], str]:
     """Resiliparse's main content, cleaned of boilerplate blocks by structure (see extract/cleaner.py)."""
     from curator.stages.extract.cleaner import CleanerSettings, blocks_text, page_main_content
 
     cleaner = CleanerSettings(**settings)
 
     def extract(html: str) -> str:
-        return blocks_text(page_main_content(html, cleaner))
+        if has_ruby(html):
+            html = render_ruby(html, ruby_readings)
+        return drop_invisible(blocks_text(page_main_content(pad_lone_letters(html), cleaner)))
 
     return extract
 
@@ -69,21 +84,26 @@ class HybridExtractor:
     pages the fallback runs more often: `counts["hybrid_fallback"]` says how often.
     """
 
-    def __init__(self, fallback_units: int = 200, speedups: bool = True, **settings):
+    def __init__(
+        self, fallback_units: int = 200, speedups: bool = True, ruby_readings: bool = False, **settings
+    ):
         from curator.stages.extract.cleaner import CleanerSettings, blocks_text, page_main_content
 
         self._page_main_content, self._blocks_text = page_main_content, blocks_text
         self.cleaner = CleanerSettings(**settings)
         self.fallback_units = fallback_units
-        self.trafilatura = trafilatura_engine(fast=True, speedups=speedups)
+        self.ruby_readings = ruby_readings
+        self.trafilatura = trafilatura_engine(fast=True, speedups=speedups, ruby_readings=ruby_readings)
         self.counts: Counter[str] = Counter()
 
     def __call__(self, html: str) -> str:
-        kept = self._page_main_content(html, self.cleaner)
+        if has_ruby(html):  # once, for both paths (the fallback's own check then finds no ruby)
+            html = render_ruby(html, self.ruby_readings)
+        kept = self._page_main_content(pad_lone_letters(html), self.cleaner)
         if sum(block.units for block in kept) >= self.fallback_units:
-            return self._blocks_text(kept)
+            return drop_invisible(self._blocks_text(kept))
         self.counts["hybrid_fallback"] += 1
-        return self.trafilatura(html) or self._blocks_text(kept)
+        return self.trafilatura(html) or drop_invisible(self._blocks_text(kept))
 
 
 ENGINES: dict[str, Callable[..., Callable[[str], str]]] = {
