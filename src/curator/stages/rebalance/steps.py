@@ -5,7 +5,8 @@
 2. write (n tasks): DocumentFolderReader -> StageCounter in -> RepetitionAssigner ->
    StageCounter out -> [CopiesExpander] -> ParquetDocWriter(OUTPUT/mix/<language>/<rank>.parquet).
    Task r reads document files r, r+n, ...; the assigner also leaves its counts in counts/<r>.json.
-3. MixSummarizer (1 task): plan + counts -> OUTPUT/mix/mix.json, after checking that it adds up.
+3. MixSummarizer (1 task): plan + counts -> OUTPUT/mix.json (beside mix/: data folders hold only
+   Parquet), after checking that it adds up.
 """
 
 from __future__ import annotations
