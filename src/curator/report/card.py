@@ -373,7 +373,8 @@ def build_card(output: Path) -> str:
         f"# {name}",
         "<!-- Written by curator from stats/, mix.json and run.json at the end of the run and by "
         "`curator finalize OUTPUT`: edits are overwritten (the license line is kept). -->",
-        f"Multilingual text from Common Crawl, curated by curator with the stages "
+        f"Text from {len(record.get('inputs', [])):,} {record.get('config', {}).get('input', {}).get('format', '')} "
+        f"files (web pages crawled by Common Crawl), curated by curator with the stages "
         f"{', '.join(n for n in stats if n != 'read')}: {sum(rows.values()):,} documents in {len(data)} languages under "
         f"`data/<language>/`"
         + (", and the rebalanced training mix under `mix/<language>/`." if mix else "."),
