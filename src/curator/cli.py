@@ -117,13 +117,16 @@ def plan(config, overrides):
         click.echo(f"      steps: {' → '.join(str(s) for s in steps)}")
         if job.output_dir:
             click.echo(f"      writes: {job.output_dir}")
-    click.echo(f"output: {loaded.output_dir}  (data/<language>/, stats/, removed/, logs/, run.json)")
+    click.echo(
+        f"output: {loaded.output_dir}  (data/<language>/, mix/ + mix.json, README.md, stats/, removed/, logs/, run.json)"
+    )
 
 
 @main.command()
 @click.argument("output", type=click.Path(file_okay=False, exists=True))
 def finalize(output):
-    """Rebuild OUTPUT/stats/*.json (and the report) from the task logs, e.g. after a Slurm run."""
+    """Rebuild OUTPUT/stats/*.json, the dataset card OUTPUT/README.md (and the report) from the task logs,
+    e.g. after a Slurm run."""
     from curator.core.paths import RunLayout
     from curator.exec.run import finalize as finalize_run
 
@@ -131,7 +134,7 @@ def finalize(output):
     if not layout.run_json.is_file():
         _fail(CuratorError(f"{output}: no run.json; is this a curator output folder?"))
     finalize_run(layout)
-    click.echo(f"stats written to {layout.root / 'stats'}")
+    click.echo(f"stats written to {layout.root / 'stats'}; dataset card: {layout.root / 'README.md'}")
 
 
 @main.command()
@@ -166,7 +169,7 @@ def status(output):
             click.echo(f"      task {rank if rank >= 0 else '?'} failed: see {log}")
     if record.get("finalize"):
         click.echo(
-            "  finalize (stats and report): "
+            "  finalize (stats, dataset card and report): "
             + ", ".join(f"{k} {v}" for k, v in record["finalize"].items() if v)
         )
     if stats:
@@ -179,6 +182,11 @@ def status(output):
                 f"  {name:<12} {st['docs_in']:>10,} → {st['docs_out']:>10,}  removed {sum(st['removed'].values()):,}"
                 + (f", skipped {skipped:,}" if skipped else "")
             )
+    outputs = [
+        n for n in ("data", "mix", "mix.json", "README.md", "report.html") if (Path(output) / n).exists()
+    ]
+    if outputs:
+        click.echo(f"outputs in {output}: {', '.join(outputs)}")
 
 
 from curator.stages.quality.cli import quality_group  # noqa: E402  (stage tool groups register last)

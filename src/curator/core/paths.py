@@ -38,3 +38,8 @@ class RunLayout:
     @property
     def mix(self) -> Path:
         return self.root / "mix"
+
+    @property
+    def mix_json(self) -> Path:
+        """Beside mix/, not in it: data folders hold only Parquet (datasets and pyarrow read them whole)."""
+        return self.root / "mix.json"

@@ -27,6 +27,7 @@ from curator.core.errors import ConfigError, CuratorError
 from curator.core.paths import RunLayout
 from curator.core.stats import completed_tasks, write_stage_stats
 from curator.graph import Job, build_jobs, resolve_inputs
+from curator.report.card import write_card
 
 VERSIONED_PACKAGES = (
     "curator",
@@ -306,6 +307,7 @@ def finalize(layout: RunLayout, record: dict | None = None, seconds: float | Non
     if seconds is not None:
         record["seconds"] = round(seconds, 2)
     write_json_atomic(layout.run_json, record)
+    write_card(layout.root)  # OUTPUT/README.md, the dataset card: load_dataset(OUTPUT, name=<language>)
     if record.get("config", {}).get("report", True):
         try:
             from curator.report import write_report

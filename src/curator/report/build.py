@@ -1,4 +1,4 @@
-"""Assemble report.html from run.json, stats/*.json, mix/mix.json and a sample of the final documents."""
+"""Assemble report.html from run.json, stats/*.json, mix.json and a sample of the final documents."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ SAMPLE_ROWS = 50_000
 TOP_LANGUAGES = 15
 
 
-def _read_json(path: Path):
+def read_json(path: Path):
     try:
         return json.loads(path.read_text())
     except (OSError, json.JSONDecodeError):
@@ -25,7 +25,7 @@ def load_stats(layout: RunLayout, record: dict) -> dict[str, dict]:
     order = ["read"] + [s for job in record.get("jobs", []) for s in job["stages"]]
     out = {}
     for name in dict.fromkeys(order):
-        st = _read_json(layout.stats(name))
+        st = read_json(layout.stats(name))
         if st is not None:
             out[name] = st
     return out
@@ -131,14 +131,19 @@ def language_funnel_section(stats: dict[str, dict]) -> str:
     )
 
 
+def stage_reasons(st: dict) -> dict[str, int]:
+    """Documents a stage did not pass on, by reason: removed, skipped, and lost to file errors."""
+    return {
+        **{f"skipped: {k}": v for k, v in st["skipped"].items()},
+        **{f"file error: {k}": v for k, v in st["file_errors"].items()},
+        **st["removed"],
+    }
+
+
 def reasons_section(stats: dict[str, dict]) -> str:
     parts = ["<h2>Removal and skip reasons</h2>"]
     for n, st in stats.items():
-        reasons = {
-            **{f"skipped: {k}": v for k, v in st["skipped"].items()},
-            **{f"file error: {k}": v for k, v in st["file_errors"].items()},
-            **st["removed"],
-        }
+        reasons = stage_reasons(st)
         if not reasons:
             continue
         rows = []
@@ -197,7 +202,7 @@ def _language_thresholds(record: dict, languages: list[str]) -> dict[str, float]
 
 
 def mix_section(layout: RunLayout) -> str:
-    mix = _read_json(layout.mix / "mix.json")
+    mix = read_json(layout.mix_json)
     if not mix:
         return ""
     langs = mix.get("languages", {})
@@ -270,7 +275,7 @@ h2{border-bottom:2px solid #357;padding-bottom:2px;margin-top:2em}svg{max-width:
 
 def build_html(output: Path) -> str:
     layout = RunLayout(output)
-    record = _read_json(layout.run_json) or {}
+    record = read_json(layout.run_json) or {}
     stats = load_stats(layout, record)
     summary = {
         n: {"docs_in": s["docs_in"], "docs_out": s["docs_out"], "removed": s["removed"]}

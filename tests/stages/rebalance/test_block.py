@@ -96,7 +96,8 @@ def assert_adds_up(mix: dict, rows: list[dict], cap: int, materialized: bool):
 def test_fineweb2_table_natural_mix(tmp_path):
     docs = real_documents("deu", "deu_Latn", 64) + real_documents("fra", "fra_Latn", 40)
     out = run_config(tmp_path, write_input(tmp_path, docs), {"rehydration": {"mode": "table"}})
-    mix = json.loads((out / "mix" / "mix.json").read_text())
+    mix = json.loads((out / "mix.json").read_text())
+    assert {p.suffix for p in (out / "mix").rglob("*") if p.is_file()} == {".parquet"}
     rows = mix_rows(out)
     assert_adds_up(mix, rows, cap=4, materialized=False)
     # every document once in the files, repetitions = FineWeb2's table capped at 4
@@ -123,7 +124,7 @@ def test_temperature_mix_materialized_with_unreachable_language(tmp_path):
         "mixing": {"mode": "temperature", "alpha": 0.1},
     }
     out = run_config(tmp_path, write_input(tmp_path, docs), params, tasks=2)
-    mix = json.loads((out / "mix" / "mix.json").read_text())
+    mix = json.loads((out / "mix.json").read_text())
     rows = mix_rows(out)
     assert_adds_up(mix, rows, cap=4, materialized=True)
     isl, deu = mix["languages"]["isl_Latn"], mix["languages"]["deu_Latn"]
@@ -145,7 +146,7 @@ def test_missing_dedup_and_quality_columns_are_reported(tmp_path):
     docs = real_documents("fra", "fra_Latn", 20)
     path = write_input(tmp_path, docs, drop=("minhash_cluster_size", "quality_score"))
     out = run_config(tmp_path, path, {"rehydration": {"mode": "table", "quality_scaling": True}}, tasks=1)
-    mix = json.loads((out / "mix" / "mix.json").read_text())
+    mix = json.loads((out / "mix.json").read_text())
     assert mix["rehydration"]["minhash_cluster_size"] == "missing"
     assert mix["rehydration"]["quality_scaling"] == "off"
     assert "dedup did not run" in mix["notes"]["rehydration"]
@@ -241,7 +242,7 @@ def test_removal_rate_rehydration_end_to_end(tmp_path, turkish_lines):
     block = make_block(out, params)
     assert block.check() == []
     run_phases(block, out / "data", tmp_path / "logs")
-    mix = json.loads((out / "mix" / "mix.json").read_text())
+    mix = json.loads((out / "mix.json").read_text())
     tur = mix["languages"]["tur_Latn"]
     assert tur["rehydration"]["global_removal_rate"] == pytest.approx(0.3)
     # hand-computed in tests/stages/rebalance/test_rehydration.py: smoothed raw weights 2.33, 3.22, 3.67, 2.78, 1.67

@@ -1,5 +1,7 @@
 """The plan from statistics: quality factors, notes for labels that match no documents."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -32,10 +34,10 @@ def test_quality_scaling_keeps_the_language_total():
     stats = {"deu_Latn": stats_with({20: 10, 80: 10, NO_QUALITY: 5}, n_buckets=1)}  # mode off: one bucket
     columns = ColumnsSeen(files=1, with_cluster_size=1, with_quality=1)
     plan = build_plan(params, stats, columns)
-    lang = plan["languages"]["deu_Latn"]
-    assert lang["quality_mean"] == pytest.approx(0.5)
+    lang = plan.languages["deu_Latn"]
+    assert lang.quality_mean == pytest.approx(0.5)
     # factors 0.6/0.75 and 0.9/0.75 average to 1 over the scored documents: the total is unchanged
-    assert lang["mix"]["expected_tokens"] == pytest.approx(25 * 400 / 4)
+    assert lang.mix.expected_tokens == pytest.approx(25 * 400 / 4)
 
 
 def test_labels_matching_no_documents_are_noted():
@@ -49,6 +51,40 @@ def test_labels_matching_no_documents_are_noted():
         }
     )
     plan = build_plan(params, {"deu_Latn": stats_with({50: 4})}, ColumnsSeen(1, 1, 1))
-    assert plan["notes"]["mixing.weights"].endswith(": deu")
-    assert plan["notes"]["mixing.token_budgets"].endswith(": fra_Latn")
-    assert np.isclose(plan["languages"]["deu_Latn"]["mix"]["target_share"], 1.0)
+    assert plan.notes["mixing.weights"].endswith(": deu")
+    assert plan.notes["mixing.token_budgets"].endswith(": fra_Latn")
+    assert np.isclose(plan.languages["deu_Latn"].mix.target_share, 1.0)
+
+
+def test_plan_json_round_trip_and_stale_plan(tmp_path):
+    """The planner writes and the tasks read one model: JSON -> plan -> JSON is the identity, and a
+    plan.json of another shape names the file instead of failing with a KeyError in a task."""
+    from curator.core.errors import CuratorError
+    from curator.stages.rebalance.plan import RebalancePlan
+
+    params = RebalanceParams.model_validate(
+        {"rehydration": {"mode": "removal_rate", "bucket_edges": [1, 2, 3, 5, 100, 1000]}}
+    )
+    removed = {"deu_Latn": np.array([30, 2, 1, 0, 0, 0])}
+    plan = build_plan(params, {"deu_Latn": stats_with({50: 40})}, ColumnsSeen(1, 1, 1), removed)
+    plan.documents_dir = "/x/data"
+    path = tmp_path / "plan.json"
+    plan.write(path)
+    text = path.read_text()
+    again = RebalancePlan.read(path)
+    assert again == plan
+    assert again.languages["deu_Latn"].rehydration_detail.removed_by_filters == [30, 2, 1, 0, 0, 0]
+    again.write(path)
+    assert path.read_text() == text
+
+    table = build_plan(RebalanceParams(), {"deu_Latn": stats_with({50: 4})}, ColumnsSeen(1, 1, 1)).to_json()
+    assert table["languages"]["deu_Latn"]["rehydration_detail"] == {}  # as before the model
+    assert "documents_dir" not in table
+    assert RebalancePlan.from_json(table).languages["deu_Latn"].rehydration_detail is None
+
+    del table["languages"]["deu_Latn"]["scale"]
+    path.write_text(json.dumps(table))
+    with pytest.raises(CuratorError, match=r"plan.json: not a rebalance plan.*scale.*delete it"):
+        RebalancePlan.read(path)
+    with pytest.raises(CuratorError, match="rebalance plan not found"):
+        RebalancePlan.read(tmp_path / "absent.json")

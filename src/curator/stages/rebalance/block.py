@@ -1,4 +1,4 @@
-"""rebalance: how many times each final document appears in the training mix (OUTPUT/mix/).
+"""rebalance: how many times each final document appears in the training mix (OUTPUT/mix/, OUTPUT/mix.json).
 
 Rehydration by duplicate-cluster size (FineWeb2; fixed table or data-driven from the filters'
 removal rates), optional quality scaling, then language mixing (natural, explicit weights or
@@ -108,7 +108,7 @@ class RebalanceBlock(Block):
         p = self.params
         plan_path = self.ctx.stage_dir / "plan.json"
         counts_dir = self.ctx.stage_dir / "counts"
-        mix_json = self.ctx.layout.mix / "mix.json"
+        mix_json = self.ctx.layout.mix_json
         write_tasks = p.write_tasks or self.ctx.config.executor.tasks
         removed_dirs, survivor_dirs = (
             self._removed_dirs() if p.rehydration.mode == "removal_rate" else ([], [])

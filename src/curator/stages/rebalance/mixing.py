@@ -11,7 +11,7 @@ reported and kept at the cap, never repeated more; its shortfall is not given to
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -45,9 +45,6 @@ class LanguageMix:
     expected_tokens: float
     max_tokens: float  # every document at the cap
     limited_by: str | None  # None | "token_budget" | "repetition_cap"
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def target_shares(natural_tokens: Mapping[str, float], params: MixingParams) -> dict[str, float]:

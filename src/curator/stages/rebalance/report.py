@@ -6,21 +6,23 @@ import re
 from collections import Counter
 from collections.abc import Mapping
 
+from curator.stages.rebalance.plan import RebalancePlan
+
 _REPS_KEY = re.compile(r"^repetitions_(\d+)$")
 _SHARE_TOLERANCE = 1e-9
 
 
-def mix_report(plan: dict, counts: Mapping[str, Counter]) -> dict:
+def mix_report(plan: RebalancePlan, counts: Mapping[str, Counter]) -> dict:
     """Combine the plan and the write tasks' counts. Raises if the mix breaks its own rules (a bug)."""
-    cap = plan["max_repetitions"]
+    cap = plan.max_repetitions
     languages: dict[str, dict] = {}
-    for lang, lp in sorted(plan["languages"].items()):
+    for lang, lp in sorted(plan.languages.items()):
         c = counts.get(lang, Counter())
-        cpt = lp["chars_per_token"]
+        cpt = lp.chars_per_token
         histogram = {int(m.group(1)): n for key, n in c.items() if (m := _REPS_KEY.match(key))}
         tokens_before = c["chars_before"] / cpt
         tokens_after = c["chars_after"] / cpt
-        mix = lp["mix"]
+        mix = lp.mix
         languages[lang] = {
             "documents": c["documents"],
             "documents_in_mix": c["documents_in_mix"],
@@ -32,15 +34,15 @@ def mix_report(plan: dict, counts: Mapping[str, Counter]) -> dict:
             "tokens_after": round(tokens_after),
             "chars_per_token": cpt,
             "effective_repetition": round(tokens_after / tokens_before, 4) if tokens_before else 0.0,
-            "target_share": mix["target_share"],
+            "target_share": mix.target_share,
             "share": 0.0,  # filled below
-            "limited_by": mix["limited_by"],
-            "scale": mix["scale"],
+            "limited_by": mix.limited_by,
+            "scale": mix.scale,
             "rehydration": {
-                "bucket_weights": dict(zip(plan["buckets"], lp["bucket_weights"], strict=True)),
-                "bucket_documents": dict(zip(plan["buckets"], lp["bucket_documents"], strict=True)),
-                "quality_mean": lp["quality_mean"],
-                **lp["rehydration_detail"],
+                "bucket_weights": dict(zip(plan.buckets, lp.bucket_weights, strict=True)),
+                "bucket_documents": dict(zip(plan.buckets, lp.bucket_documents, strict=True)),
+                "quality_mean": lp.quality_mean,
+                **(lp.rehydration_detail.model_dump() if lp.rehydration_detail else {}),
             },
             "_tokens_after": tokens_after,
         }
@@ -52,8 +54,8 @@ def mix_report(plan: dict, counts: Mapping[str, Counter]) -> dict:
             "language": lang,
             "target_share": v["target_share"],
             "share": v["share"],
-            "target_tokens": round(plan["languages"][lang]["mix"]["target_tokens"]),
-            "max_tokens_within_cap": round(plan["languages"][lang]["mix"]["max_tokens"]),
+            "target_tokens": round(plan.languages[lang].mix.target_tokens),
+            "max_tokens_within_cap": round(plan.languages[lang].mix.max_tokens),
             "reason": f"needs more than {cap} repetitions per document; kept at the cap",
         }
         for lang, v in languages.items()
@@ -68,12 +70,12 @@ def mix_report(plan: dict, counts: Mapping[str, Counter]) -> dict:
             f"a document is repeated {max_seen} times, over the cap {cap} (a bug in curator.stages.rebalance)"
         )
     return {
-        "token_estimator": plan["token_estimator"],
+        "token_estimator": plan.token_estimator,
         "max_repetitions": cap,
-        "materialized": plan["materialize"],
-        "rehydration": plan["rehydration"],
-        "mixing": plan["mixing"],
-        "notes": plan["notes"],
+        "materialized": plan.materialize,
+        "rehydration": plan.rehydration.model_dump(),
+        "mixing": plan.mixing.model_dump(),
+        "notes": plan.notes,
         "totals": {
             "documents": sum(v["documents"] for v in languages.values()),
             "documents_in_mix": sum(v["documents_in_mix"] for v in languages.values()),

@@ -5,7 +5,8 @@
 2. write (n tasks): DocumentFolderReader -> StageCounter in -> RepetitionAssigner ->
    StageCounter out -> [CopiesExpander] -> ParquetDocWriter(OUTPUT/mix/<language>/<rank>.parquet).
    Task r reads document files r, r+n, ...; the assigner also leaves its counts in counts/<r>.json.
-3. MixSummarizer (1 task): plan + counts -> OUTPUT/mix/mix.json, after checking that it adds up.
+3. MixSummarizer (1 task): plan + counts -> OUTPUT/mix.json (beside mix/: data folders hold only
+   Parquet), after checking that it adds up.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from curator.core.atomic import write_json_atomic
 from curator.core.errors import CuratorError
 from curator.core.readers import ParquetDocReader
 from curator.stages.rebalance.params import RebalanceParams
-from curator.stages.rebalance.plan import bucket_edges, build_plan, document_weight
+from curator.stages.rebalance.plan import RebalancePlan, bucket_edges, build_plan, document_weight
 from curator.stages.rebalance.sampling import SystematicRounder
 from curator.stages.rebalance.scan import (
     CLUSTER_SIZE,
@@ -90,8 +91,8 @@ class RebalancePlanner(PipelineStep):
             stats, columns = scan_documents(parquet_files(self.documents_dir), self.documents_dir, edges)
             removed, survivors = self._removal_counts(edges)
             plan = build_plan(self.params, stats, columns, removed, survivors)
-        plan["documents_dir"] = str(self.documents_dir)
-        write_json_atomic(self.plan_path, plan)
+        plan.documents_dir = str(self.documents_dir)
+        plan.write(self.plan_path)
         for lang, s in stats.items():  # the stage's docs_in (stats take it from its first job: this one)
             self.stat_update("docs_in", f"lang/{lang}/docs_in", value=int(s.docs.sum()))
             self.stat_update("chars_in", f"lang/{lang}/chars_in", value=int(s.chars.sum()))
@@ -132,12 +133,12 @@ class RepetitionAssigner(PipelineStep):
         self.counts_dir = Path(counts_dir)
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        plan = read_json(self.plan_path, "rebalance plan")
+        plan = RebalancePlan.read(self.plan_path)
         counts: dict[str, Counter] = {}
         rounders: dict[str, SystematicRounder] = {}
         for doc in data or ():
             lang = doc.metadata["language"]
-            lp = plan["languages"].get(lang)
+            lp = plan.languages.get(lang)
             if lp is None:
                 raise CuratorError(
                     f"language '{lang}' (document {doc.id}) is not in {self.plan_path}: the documents changed "
@@ -147,10 +148,8 @@ class RepetitionAssigner(PipelineStep):
             with self.track_time():
                 weight = document_weight(plan, lp, doc.metadata.get(CLUSTER_SIZE), doc.metadata.get(QUALITY))
                 if lang not in rounders:
-                    rounders[lang] = SystematicRounder(
-                        plan["max_repetitions"], f"{lang}/{rank}", plan["seed"]
-                    )
-                reps = rounders[lang](lp["scale"] * weight, chars)
+                    rounders[lang] = SystematicRounder(plan.max_repetitions, f"{lang}/{rank}", plan.seed)
+                reps = rounders[lang](lp.scale * weight, chars)
             c = counts.setdefault(lang, Counter())
             c["documents"] += 1
             c["chars_before"] += chars
@@ -159,7 +158,7 @@ class RepetitionAssigner(PipelineStep):
                 count_removed(
                     self,
                     doc,
-                    "rebalance:language_not_in_mix" if lp["scale"] == 0 else "rebalance:not_sampled",
+                    "rebalance:language_not_in_mix" if lp.scale == 0 else "rebalance:not_sampled",
                 )
                 continue
             c["documents_in_mix"] += 1
@@ -197,7 +196,7 @@ class MixSummarizer(PipelineStep):
 
         if data:
             yield from data
-        plan = read_json(self.plan_path, "rebalance plan")
+        plan = RebalancePlan.read(self.plan_path)
         counts: dict[str, Counter] = {}
         for r in range(self.write_tasks):
             part = read_json(self.counts_dir / f"{r:05d}.json", f"counts of write task {r}")
