@@ -12,8 +12,9 @@ For N = 1 (today's single task, DedupClusters) and each N of --tasks (ShardedClu
 rounds, finish, labels, decide jobs), every job runs in its own process, its N tasks one after
 another; before each task the kernel's peak RSS (VmHWM) is reset to the current RSS (writing 5 to
 /proc/self/clear_refs), so each task's own peak is read (imports peak higher than a small task:
-ru_maxrss would hide it). Reported per N: the largest peak RSS of any task of any job, and the same
-above the process's RSS before that task (imports, ~200 MB), wall and CPU seconds of the whole
+ru_maxrss would hide it). Reported per N: the largest peak RSS of any task of any job (imports included, ~200-250 MB), and
+the largest growth of one task over the process's RSS before it (the task's own memory; its job is
+named), wall and CPU seconds of the whole
 phase (wall includes one Python start and imports per job), the residual edges, and whether every
 decisions file equals N = 1's (and N = 1's clusters the planted ones).
 
@@ -47,7 +48,9 @@ def cluster_sizes(duplicates: int, rng) -> np.ndarray:
     big = [10_000] * 5 + [1_000] * 20
     remaining = duplicates - sum(s - 1 for s in big)
     if remaining < 10_000:
-        raise SystemExit(f"--duplicates {duplicates}: at least {duplicates - remaining + 10_000} (big clusters)")
+        raise SystemExit(
+            f"--duplicates {duplicates}: at least {duplicates - remaining + 10_000} (big clusters)"
+        )
     sizes = np.minimum(rng.zipf(2.2, size=int(remaining)) + 1, 500)
     sizes = sizes[: int(np.searchsorted(np.cumsum(sizes - 1), remaining)) + 1]
     return np.concatenate([np.array(big), sizes])
@@ -119,13 +122,15 @@ for rank in range(tasks):
         list(ShardedClusters({stage!r}, step, tasks, rounds, index).run(None, rank, tasks))
     peaks.append(status("VmHWM"))
 usage = resource.getrusage(resource.RUSAGE_SELF)
-top = max(range(tasks), key=peaks.__getitem__)
-print(json.dumps({{"peak_mb": peaks[top], "imports_mb": bases[top], "cpu_s": usage.ru_utime + usage.ru_stime}}))
+above = max(p - b for p, b in zip(peaks, bases))
+print(json.dumps({{"peak_mb": max(peaks), "above_mb": above, "cpu_s": usage.ru_utime + usage.ru_stime}}))
 """
 
 
 def run_job(stage: Path, step: str, tasks: int, rounds: int, index: int = 0) -> dict:
-    code = _JOB.format(src=str(ROOT / "src"), stage=str(stage), step=step, tasks=tasks, rounds=rounds, index=index)
+    code = _JOB.format(
+        src=str(ROOT / "src"), stage=str(stage), step=step, tasks=tasks, rounds=rounds, index=index
+    )
     start = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     result = json.loads(out.strip().splitlines()[-1])
@@ -163,13 +168,16 @@ def measure(stage: Path, tasks: int, rounds: int) -> dict:
         jobs.append(("decide", 0))
     results = [run_job(stage, step, tasks, rounds, index) for step, index in jobs]
     residual = sum(len(np.load(p)) for p in (stage / "shards" / "residual").glob("*.npy")) if tasks > 1 else 0
-    peak = max(results, key=lambda r: r["peak_mb"])
+    top = max(results, key=lambda r: r["above_mb"])
     return {
         "tasks": tasks,
         "jobs": len(jobs),
-        "peak_mb": peak["peak_mb"],
-        "peak_above_imports_mb": peak["peak_mb"] - peak["imports_mb"],
-        "peak_job": jobs[results.index(peak)][0],
+        "peak_mb": max(r["peak_mb"] for r in results),
+        "peak_above_imports_mb": top["above_mb"],
+        "peak_job": jobs[results.index(top)][0],
+        "above_per_job_mb": {
+            f"{s}{i or ''}": round(r["above_mb"], 1) for (s, i), r in zip(jobs, results, strict=True)
+        },
         "wall_s": sum(r["wall_s"] for r in results),
         "cpu_s": sum(r["cpu_s"] for r in results),
         "residual_edges": residual,
@@ -178,7 +186,9 @@ def measure(stage: Path, tasks: int, rounds: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--duplicates", type=int, default=650_000, help="planted duplicate documents")
     parser.add_argument("--ranks", type=int, default=64, help="document tasks of the keys phase")
     parser.add_argument("--tasks", type=int, nargs="+", default=[4, 16, 64])
@@ -205,8 +215,10 @@ def main() -> None:
             f"{corpus['clusters']:,} planted clusters (sizes {corpus['size_histogram']}), "
             f"{corpus['documents']:,} documents; rounds {args.rounds}\n"
         )
-        print("| N | jobs | peak RSS per task (MB) | above imports (MB) | largest job | wall (s) | CPU (s) "
-              "| residual edges | decisions = N=1 |")
+        print(
+            "| N | jobs | peak RSS per task (MB) | task's own peak (MB) | in job | wall (s) | CPU (s) "
+            "| residual edges | decisions = N=1 |"
+        )
         print("|---|---|---|---|---|---|---|---|---|")
         for r in rows:
             print(
