@@ -35,6 +35,7 @@ DEMO = PROJECT_ROOT / "configs" / "demo.yaml"
 CURATOR = Path(sys.executable).parent / "curator"
 TASKS = 2
 FIRST_STAGE = load_config(DEMO).config.stages[0].name
+DEDUP_INDEX = [s.name for s in load_config(DEMO).config.stages].index("dedup")
 WAIT_S = 300
 
 
@@ -212,18 +213,39 @@ def assert_same_run(slurm_output: Path, local_output: Path) -> None:
             stats["docs_in"],
             stats["docs_out"],
         )
-        assert slurm_stats[stage]["tasks"]["done"] == stats["tasks"]["done"]
+        tasks = slurm_stats[stage]["tasks"]
+        if stage == "dedup" and len(slurm_stats[stage]["jobs"]) != len(stats["jobs"]):
+            assert tasks["done"] == tasks["total"]  # sharded clusters: other jobs, same documents
+        else:
+            assert tasks["done"] == stats["tasks"]["done"]
 
 
 @pytest.mark.slurm
 def test_demo_on_slurm_writes_the_same_documents_as_the_local_run(slurm_cluster, tmp_path):
     local, output = tmp_path / "local", tmp_path / "slurm"
-    # one array task per array: the first job is split in two arrays, both of which the next job waits for
-    printed = curator(*on_slurm(DEMO, output, "--set", "executor.slurm.max_array_size=1"))
+    # one array task per array: the first job is split in two arrays, both of which the next job waits for.
+    # The clusters phase sharded over 2 tasks and 1 round (5 chained arrays of 2 tasks) against the
+    # local run's single task: the same documents.
+    sharded = [
+        "--set",
+        f"stages[{DEDUP_INDEX}].dedup.cluster_tasks=2",
+        "--set",
+        f"stages[{DEDUP_INDEX}].dedup.cluster_rounds=1",
+    ]
+    printed = curator(*on_slurm(DEMO, output, "--set", "executor.slurm.max_array_size=1", *sharded))
     curator(*run_args(DEMO, local, "--executor", "local"))  # while the Slurm jobs run
     (submission,) = submissions(output)
     first, *others = submission["jobs"].values()
     assert len(first["ids"]) == TASKS and first["submitted_tasks"] == TASKS
+    clusters = [name for name in submission["jobs"] if "dedup-clusters" in name]
+    assert [name.split("-", 1)[1] for name in clusters] == [
+        "dedup-clusters",
+        "dedup-clusters-round1",
+        "dedup-clusters-finish",
+        "dedup-clusters-labels",
+        "dedup-clusters-decide",
+    ]
+    assert all(submission["jobs"][name]["tasks"] == 2 for name in clusters)
     assert all(len(job["ids"]) == 1 and job["submitted_tasks"] == job["tasks"] for job in others)
     for job in submission["jobs"].values():
         assert f"job {','.join(job['ids'])}" in printed

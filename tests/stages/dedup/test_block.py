@@ -132,3 +132,84 @@ def test_resume_after_killed_tasks_gives_identical_outputs(global_run, tmp_path)
     run(load_config(config))
     assert rows(out / "data") == {k: {**r} for k, r in rows(global_run / "data").items()}
     assert rows(out / "removed" / "dedup") == rows(global_run / "removed" / "dedup")
+
+
+def sharded(out: Path) -> dict:
+    """What a run decided, for comparing task counts: documents kept, removed (reason, kept id)."""
+    kept, removed = rows(out / "data"), rows(out / "removed" / "dedup")
+    stats = json.loads((out / "stats" / "dedup.json").read_text())
+    return {
+        "kept": {k: r["minhash_cluster_size"] for k, r in kept.items()},
+        "removed": {k: (r["reason"], r["duplicate_of"]) for k, r in removed.items()},
+        "stats": (stats["removed"], stats["metrics"]["clusters"], stats["metrics"]["documents_in_clusters"]),
+        "largest": stats["metrics"].get("largest_cluster"),
+    }
+
+
+def test_sharded_clusters_equal_the_single_task(global_run, inputs, tmp_path):
+    out = run_dedup(inputs, tmp_path / "out", cluster_tasks=3, cluster_rounds=2)
+    jobs = json.loads((out / "run.json").read_text())["jobs"]
+    names = [j["name"] for j in jobs]
+    assert names[2:8] == [
+        "03-dedup-clusters",
+        "04-dedup-clusters-round1",
+        "05-dedup-clusters-round2",
+        "06-dedup-clusters-finish",
+        "07-dedup-clusters-labels",
+        "08-dedup-clusters-decide",
+    ]
+    assert all(j["tasks"] == 3 for j in jobs[2:8])
+    assert sharded(out) == sharded(global_run)
+
+
+@pytest.fixture(scope="module")
+def real_pages(tmp_path_factory) -> Path:
+    """1,168 real Common Crawl pages (7 languages) and a near copy of every fifth one, in 3 files."""
+    import pyarrow.parquet as pq
+
+    pages = pq.read_table(Path(__file__).parents[2] / "data" / "filters" / "real_pages.parquet").to_pylist()
+    long_pages = [p for p in pages[::5] if len(p["text"].split(" ")) >= 20]
+    copies = [
+        {**p, "id": f"copy-{p['id']}", "text": near_duplicate(p["text"], i)} for i, p in enumerate(long_pages)
+    ]
+    folder = tmp_path_factory.mktemp("real-pages")
+    rows_ = pages + copies
+    for part in range(3):
+        (folder / f"{part}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows_[part::3]))
+    return folder
+
+
+@pytest.mark.parametrize("tasks", [2, 5])
+def test_sharded_clusters_equal_the_single_task_on_real_pages(real_pages, tmp_path, tasks):
+    single = run_dedup(real_pages, tmp_path / "single")
+    several = run_dedup(real_pages, tmp_path / "sharded", cluster_tasks=tasks, cluster_rounds=tasks - 1)
+    expected = sharded(single)
+    assert len(expected["removed"]) > 150  # the copies and the pages' own duplicates
+    assert sharded(several) == expected
+
+
+def test_sharded_resume_after_a_lost_round_gives_identical_outputs(inputs, tmp_path):
+    """A round's task and everything after it lost: the rerun runs only those and writes the same."""
+    first = run_dedup(inputs, tmp_path / "first", cluster_tasks=3, cluster_rounds=2)
+    before = sharded(first)
+    (first / "logs" / "05-dedup-clusters-round2" / "completions" / "00001").unlink()
+    for job in (
+        "06-dedup-clusters-finish",
+        "07-dedup-clusters-labels",
+        "08-dedup-clusters-decide",
+        "09-dedup",
+    ):
+        shutil.rmtree(first / "logs" / job)
+    stage = first / "stages" / "dedup"
+    for path in (stage / "shards" / "r02").glob("00001.*"):  # the lost task's files
+        path.unlink()
+    for folder in (
+        stage / "shards" / "labels",
+        stage / "decisions",
+        first / "data",
+    ):
+        shutil.rmtree(folder)
+    shutil.rmtree(first / "removed")
+    run(load_config(tmp_path / "first.yaml"))
+    assert sharded(first) == before
+    assert len(list((first / "logs" / "04-dedup-clusters-round1" / "completions").iterdir())) == 3

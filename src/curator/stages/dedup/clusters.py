@@ -111,7 +111,14 @@ class DedupClusters(PipelineStep):
             )
             clusters = cluster(minhash, exact)
             del exact, minhash
-            self._write_decisions(clusters)
+            write_decisions(
+                self.files,
+                clusters.nodes,
+                clusters.nodes[clusters.kept],
+                clusters.sizes,
+                clusters.exact,
+                self.files.document_ranks(),
+            )
         removed = clusters.removed
         n_exact = int((removed & clusters.exact).sum())
         self.stat_update("clusters", value=int((~removed).sum()))
@@ -126,34 +133,48 @@ class DedupClusters(PipelineStep):
             f"{int(removed.sum())} to remove; peak memory {peak:.0f} MB"
         )
 
-    def _kept_ids(self, clusters: Clusters, kept_nodes: np.ndarray) -> pa.Array:
-        """Ids of the kept documents `kept_nodes` (sorted node indices), read task by task."""
-        ranks, positions = split_doc_key(clusters.nodes[kept_nodes])
-        chunks = []
-        for r in np.unique(ranks):
-            ids = load_table(self.files.documents(int(r)), columns=["id"]).column("id")
-            chunks.append(ids.take(pa.array(positions[ranks == r])).combine_chunks())
-        return pa.concat_arrays(chunks) if chunks else pa.array([], pa.string())
 
-    def _write_decisions(self, clusters: Clusters) -> None:
-        removed = clusters.removed
-        kept_nodes = np.unique(clusters.kept[removed])
-        kept_ids = self._kept_ids(clusters, kept_nodes)
-        ranks, positions = split_doc_key(clusters.nodes)
-        for r in self.files.document_ranks():
-            lo, hi = np.searchsorted(ranks, [r, r + 1])  # nodes are sorted: a task's nodes are contiguous
-            gone = removed[lo:hi]
-            id_index = np.searchsorted(kept_nodes, clusters.kept[lo:hi])
-            id_index[~gone] = 0
-            reasons = np.where(clusters.exact[lo:hi], EXACT_DUPLICATE, MINHASH_DUPLICATE)
-            table = pa.table(
-                {
-                    "position": pa.array(positions[lo:hi], pa.uint32()),
-                    "cluster_size": pa.array(clusters.sizes[lo:hi], pa.int64()),
-                    "duplicate_of": kept_ids.take(pa.array(id_index, mask=~gone))
-                    if len(kept_ids)
-                    else pa.nulls(hi - lo, pa.string()),
-                    "reason": pa.array(reasons, pa.string(), mask=~gone),
-                }
-            )
-            save_table(self.files.decisions(r), table)
+def _kept_ids(files: DedupFiles, kept_keys: np.ndarray) -> pa.Array:
+    """Ids of the documents `kept_keys` (sorted document keys), read task by task."""
+    ranks, positions = split_doc_key(kept_keys)
+    chunks = []
+    for r in np.unique(ranks):
+        ids = load_table(files.documents(int(r)), columns=["id"]).column("id")
+        chunks.append(ids.take(pa.array(positions[ranks == r])).combine_chunks())
+    return pa.concat_arrays(chunks) if chunks else pa.array([], pa.string())
+
+
+def write_decisions(
+    files: DedupFiles,
+    nodes: np.ndarray,
+    kept: np.ndarray,
+    sizes: np.ndarray,
+    exact: np.ndarray,
+    ranks: list[int],
+) -> None:
+    """decisions/<rank>.parquet for each of `ranks` (an empty table for a task without matches).
+
+    nodes: sorted document keys of matched documents (those of other ranks may be absent); kept: per
+    node, the key of the document its cluster keeps; sizes: cluster sizes; exact: same text as kept.
+    """
+    removed = kept != nodes
+    kept_keys = np.unique(kept[removed])
+    kept_ids = _kept_ids(files, kept_keys)
+    node_ranks, positions = split_doc_key(nodes)
+    for r in ranks:
+        lo, hi = np.searchsorted(node_ranks, [r, r + 1])  # nodes are sorted: a task's nodes are contiguous
+        gone = removed[lo:hi]
+        id_index = np.searchsorted(kept_keys, kept[lo:hi])
+        id_index[~gone] = 0
+        reasons = np.where(exact[lo:hi], EXACT_DUPLICATE, MINHASH_DUPLICATE)
+        table = pa.table(
+            {
+                "position": pa.array(positions[lo:hi], pa.uint32()),
+                "cluster_size": pa.array(sizes[lo:hi], pa.int64()),
+                "duplicate_of": kept_ids.take(pa.array(id_index, mask=~gone))
+                if len(kept_ids)
+                else pa.nulls(hi - lo, pa.string()),
+                "reason": pa.array(reasons, pa.string(), mask=~gone),
+            }
+        )
+        save_table(files.decisions(r), table)
