@@ -41,8 +41,10 @@ bench: install
 	if [ -f scripts/bench/filters.py ]; then $(PY) scripts/bench/filters.py; fi
 	if [ -f scripts/bench/dedup.py ]; then $(PY) scripts/bench/dedup.py; fi
 
+# what CI checks (.ci/run) and the pre-commit hooks run (.pre-commit-config.yaml)
 lint: install
-	$(VENV)/bin/ruff check src tests scripts
+	$(VENV)/bin/ruff check src tests scripts setup.py
+	$(VENV)/bin/ruff format --check src tests scripts setup.py
 
 clean:
 	rm -rf runs/demo

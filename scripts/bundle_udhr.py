@@ -20,11 +20,13 @@ import unicodedata
 from html.parser import HTMLParser
 from pathlib import Path
 
-from curator.calibrate.corpus import lid_stage_languages
 from curator.text.labels import COMPOSITE_SCRIPTS, dominant_script, language_code, same_language
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: scripts.devtools
+from scripts.devtools.calibration_corpus import UDHR_BUNDLE, lid_stage_languages  # noqa: E402
+
 ETHIOPIC_WORDSPACE = "\u1361"
-OUT = Path(__file__).resolve().parent.parent / "data" / "calibration" / "udhr.jsonl.gz"
+OUT = UDHR_BUNDLE
 
 
 class _Sections(HTMLParser):

@@ -21,8 +21,7 @@ import argparse
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: scripts.devtools
 
 from curator.stages.lid.engines import make_engine  # noqa: E402
 from curator.stages.lid.score_thresholds import (  # noqa: E402
@@ -34,6 +33,8 @@ from curator.stages.lid.score_thresholds import (  # noqa: E402
     write_tsv,
 )
 from curator.text.labels import DATA_DIR  # noqa: E402
+from scripts.devtools.calibration_corpus import UDHR_BUNDLE  # noqa: E402
+from scripts.devtools.shared import shared_data  # noqa: E402
 
 
 def main() -> None:
@@ -41,8 +42,8 @@ def main() -> None:
     ap.add_argument(
         "--engine", default="ensemble", help="the engine the pipeline runs (lid block default: ensemble)"
     )
-    ap.add_argument("--lid-dev", type=Path, default=ROOT.parent / "shared" / "data" / "lid-dev")
-    ap.add_argument("--udhr", type=Path, default=ROOT / "data" / "calibration" / "udhr.jsonl.gz")
+    ap.add_argument("--lid-dev", type=Path, default=shared_data("lid-dev"))
+    ap.add_argument("--udhr", type=Path, default=UDHR_BUNDLE)
     ap.add_argument("--sentences", type=int, default=5, help="lid-dev sentences per paragraph")
     ap.add_argument(
         "--per-language", type=int, default=60, help="at most this many texts per language and source"

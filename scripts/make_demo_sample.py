@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import gzip
 import io
+import sys
 import zlib
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared" / "data"
-OUT = ROOT / "data" / "sample" / "demo-pages.warc.gz"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: scripts.devtools
+from scripts.devtools.shared import PROJECT_ROOT, shared_data  # noqa: E402
+
+SHARED = shared_data()
+OUT = PROJECT_ROOT / "data" / "sample" / "demo-pages.warc.gz"
 
 
 def members(path: Path):

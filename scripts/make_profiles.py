@@ -14,27 +14,30 @@ median thresholds of their script's calibrated languages (docs/profiles.md).
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from curator.calibrate.calibrate import (
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: scripts.devtools
+from curator.calibrate.calibrate import (  # noqa: E402
     LANGUAGE_SCORE_RANGE,
     CalibrationSettings,
     Document,
     calibrate_profiles,
 )
-from curator.calibrate.corpus import (
+from curator.calibrate.stopwords import load_stoplists  # noqa: E402
+from curator.core.paths import DEFAULT_PROFILES_DIR  # noqa: E402
+from curator.stages.lid.block import LidParams  # noqa: E402
+from curator.stages.lid.engines import make_engine, normalize_text  # noqa: E402
+from curator.text.labels import label_table  # noqa: E402
+from scripts.devtools.calibration_corpus import (  # noqa: E402
     lid_dev_documents,
     lid_stage_languages,
     scrapinghub_documents,
     udhr_documents,
 )
-from curator.calibrate.stopwords import load_stoplists
-from curator.core.paths import DEFAULT_PROFILES_DIR, PROJECT_ROOT
-from curator.stages.lid.block import LidParams
-from curator.stages.lid.engines import make_engine, normalize_text
-from curator.text.labels import label_table
+from scripts.devtools.shared import shared_data  # noqa: E402
 
 MIN_DOCS = 30  # a UDHR alone (preamble + 30 articles) is enough for a full calibration
 CLEAN_TEXT_GUARD = 0.01  # the calibration text is clean prose: no rule may remove more than 1 % of it
@@ -66,7 +69,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_PROFILES_DIR)
-    parser.add_argument("--shared", type=Path, default=PROJECT_ROOT.parent / "shared" / "data")
+    parser.add_argument("--shared", type=Path, default=shared_data())
     args = parser.parse_args()
 
     languages = lid_stage_languages()

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import random
 import subprocess
 import sys
@@ -24,9 +23,8 @@ from pathlib import Path
 
 import yaml
 
-from curator.core.paths import PROJECT_ROOT
-from curator.stages.quality import corpus
-from curator.stages.quality.train import (
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: scripts.devtools
+from curator.stages.quality.train import (  # noqa: E402
     Example,
     TrainSettings,
     held_out_metrics,
@@ -34,10 +32,11 @@ from curator.stages.quality.train import (
     split_by_group,
     train_classifier,
 )
+from scripts.devtools import quality_corpus as corpus  # noqa: E402
+from scripts.devtools.shared import PROJECT_ROOT, shared_data  # noqa: E402
 
 # the realistic (and hardest) part of the held-out set: real web pages, not manuals or UI strings
 WEB_SOURCES = ("html-gold/", "spam:")
-DEFAULT_SHARED = Path(os.environ.get("CURATOR_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data"))
 
 
 def fetch_debs(packages: list[str], debs_dir: Path) -> dict[str, Path]:
@@ -178,7 +177,7 @@ def main() -> None:
         default=PROJECT_ROOT / "build" / "quality-data",
         help="downloaded .deb files and their contents (reused by later runs)",
     )
-    ap.add_argument("--shared-data", type=Path, default=DEFAULT_SHARED)
+    ap.add_argument("--shared-data", type=Path, default=shared_data())
     args = ap.parse_args()
 
     recipe = yaml.safe_load(args.recipe.read_text(encoding="utf-8"))

@@ -5,11 +5,11 @@ numbers come from."""
 import pytest
 from datatrove.utils.word_tokenizers import load_tokenizer_assignments, load_word_tokenizer
 
-from curator.calibrate.corpus import lid_stage_languages
 from curator.core.paths import DEFAULT_PROFILES_DIR
 from curator.core.profiles import LanguageProfile, has_own_profile, load_profile
 from curator.text.calibration_tokenizers import NEEDS_DOWNLOAD, offline_tokenizer
 from curator.text.labels import label_table
+from scripts.devtools.calibration_corpus import lid_stage_languages
 
 LID176 = sorted({info.language for (engine, _), info in label_table().items() if engine == "fasttext"})
 # the lid stage's default engine is an ensemble: it can output any of its voters' labels

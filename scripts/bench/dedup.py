@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import resource
 import shutil
 import subprocess
 import sys
@@ -32,8 +31,11 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTICLES = ROOT.parent / "shared" / "data" / "html-gold" / "scrapinghub" / "ground-truth.json"
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository: scripts.devtools
+from scripts.devtools.measure import cpu_seconds, current_rss_mb, peak_rss_mb, timed_cpu  # noqa: E402
+from scripts.devtools.shared import shared_data  # noqa: E402
+
+ARTICLES = shared_data("html-gold", "scrapinghub", "ground-truth.json")
 LANGUAGE = "eng_Latn"
 
 
@@ -63,25 +65,6 @@ def write_parquet(docs, folder: Path, tasks: int) -> None:
                 writer.write(doc, rank)
 
 
-def timed(fn):
-    start = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - start, result
-
-
-def cpu_seconds() -> float:
-    """CPU time of this process and its finished children (the executors' worker processes)."""
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-
-
-def timed_cpu(fn):
-    """(wall seconds, CPU seconds, result)."""
-    cpu = cpu_seconds()
-    wall, result = timed(fn)
-    return wall, cpu_seconds() - cpu, result
-
-
 # ---------------------------------------------------------------- 1. signatures
 def bench_signatures(docs, work: Path, rounds: int = 5) -> dict:
     """CPU seconds of each method (the machine may be shared: CPU time is steadier than wall time),
@@ -103,7 +86,7 @@ def bench_signatures(docs, work: Path, rounds: int = 5) -> dict:
         update_only = 0.0
         for doc in batch:
             tokens = reference.word_tokenizer.word_tokenize(_simplify(doc.text))
-            start = time.process_time()
+            start = cpu_seconds(children=False)
             m = MinHash(
                 scheme="legacy",
                 hashfunc=xxhash.xxh64_intdigest,
@@ -112,23 +95,23 @@ def bench_signatures(docs, work: Path, rounds: int = 5) -> dict:
             )
             for i in range(len(tokens) - 4):
                 m.update(" ".join(tokens[i : i + 5]))
-            update_only += time.process_time() - start
+            update_only += cpu_seconds(children=False) - start
         return update_only
 
     t = {"curator": 0.0, "datatrove": 0.0, "datasketch": 0.0, "update_only": 0.0}
     for r in range(rounds):
         batch = docs[r::rounds]
-        start = time.process_time()
+        start = cpu_seconds(children=False)
         for _ in ours.run(iter(batch), rank=r):
             pass
-        t["curator"] += time.process_time() - start
-        start = time.process_time()
+        t["curator"] += cpu_seconds(children=False) - start
+        start = cpu_seconds(children=False)
         for _ in reference.run(iter(batch), rank=r) or []:
             pass
-        t["datatrove"] += time.process_time() - start
-        start = time.process_time()
+        t["datatrove"] += cpu_seconds(children=False) - start
+        start = cpu_seconds(children=False)
         t["update_only"] += datasketch_loop(batch)
-        t["datasketch"] += time.process_time() - start
+        t["datasketch"] += cpu_seconds(children=False) - start
 
     # bit-identical signatures: the same band values as datatrove's
     from curator.stages.dedup.minhash import signatures
@@ -329,22 +312,6 @@ def make_matches(work: Path, n_matches: int, ranks: int = 64, seed: int = 0) -> 
             files.documents(r), pa.table({"id": pa.array([f"{r}/{p}" for p in range(n)], pa.string())})
         )
     return n_docs
-
-
-def _status_mb(field: str) -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no {field} in /proc/self/status (Linux only)")
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident memory (VmHWM: unlike ru_maxrss, not inherited from the parent)."""
-    return _status_mb("VmHWM")
-
-
-def current_rss_mb() -> float:
-    return _status_mb("VmRSS")
 
 
 def cluster_child(kind: str, work: Path) -> None:

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import shutil
 import statistics
 import sys
@@ -57,6 +56,8 @@ from common import (  # noqa: E402
     run_python,
     write_reference_profiles,
 )
+
+from scripts.devtools.measure import children_cpu_seconds  # noqa: E402
 
 # name -> (pipeline, engine label, curator extract engine or None for stock, trafilatura fast)
 PIPELINES = {
@@ -220,7 +221,7 @@ def measure(name: str, inputs: Path, scratch: Path, tasks: int, workers: int, ke
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     log, result_file = scratch / f"{name}.log", scratch / f"{name}.json"
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before = children_cpu_seconds()
     proc = run_python(
         [
             __file__,
@@ -240,13 +241,13 @@ def measure(name: str, inputs: Path, scratch: Path, tasks: int, workers: int, ke
         log,
     )
     proc.wait()
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    after = children_cpu_seconds()
     if proc.returncode != 0:
         raise failed(name, proc, log)
     result = json.loads(result_file.read_text())
     # CPU time of the whole process tree (workers, datatrove's extractor sandboxes): the machine is shared,
     # and CPU seconds are much less sensitive than wall time to what other users run meanwhile
-    result["cpu_seconds"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    result["cpu_seconds"] = after - before
     if not keep:
         shutil.rmtree(work, ignore_errors=True)
     return result

@@ -14,6 +14,7 @@ every page to datatrove's sandbox process.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,10 +24,13 @@ from datatrove.pipeline.extractors import Trafilatura
 from datatrove.pipeline.extractors.base import BaseExtractor
 
 from curator.stages.extract.engines import ENGINES, forget_seen_pages
-from curator.stages.extract.gold import load_trafilatura_pages
 from curator.stages.extract.step import HtmlExtractor
 
-DEFAULT_GOLD = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "html-gold"
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository: scripts.devtools
+from scripts.devtools.extract_gold import load_trafilatura_pages  # noqa: E402
+from scripts.devtools.shared import shared_data  # noqa: E402
+
+DEFAULT_GOLD = shared_data("html-gold")
 
 
 class SandboxedEngine(BaseExtractor):

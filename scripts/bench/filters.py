@@ -25,9 +25,12 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-SHARED = ROOT.parent / "shared" / "data"
-REAL_PAGES = ROOT / "tests" / "data" / "filters" / "real_pages.parquet"
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository: scripts.devtools
+from scripts.devtools.measure import cpu_seconds  # noqa: E402
+from scripts.devtools.shared import PROJECT_ROOT, shared_data  # noqa: E402
+
+SHARED = shared_data()
+REAL_PAGES = PROJECT_ROOT / "tests" / "data" / "filters" / "real_pages.parquet"
 
 
 class Clock:
@@ -38,9 +41,9 @@ class Clock:
         self.per_call: list[float] = []
 
     def __call__(self, run, *args):
-        cpu, wall = time.process_time(), time.perf_counter()
+        cpu, wall = cpu_seconds(children=False), time.perf_counter()
         result = run(*args)
-        self.per_call.append(time.process_time() - cpu)
+        self.per_call.append(cpu_seconds(children=False) - cpu)
         self.cpu += self.per_call[-1]
         self.wall += time.perf_counter() - wall
         return result
@@ -61,7 +64,7 @@ def speed(profiles: str | None) -> None:
 
     from curator.stages.filters.fused import FusedHeuristicFilter
     from curator.stages.filters.reference import chain_first_failure, datatrove_chain
-    from curator.stages.filters.samples import gold_articles, real_pages
+    from scripts.devtools.filter_samples import gold_articles, real_pages
 
     pages = real_pages(REAL_PAGES)
     docs = pages + gold_articles(SHARED / "html-gold" / "scrapinghub", languages_by_url(pages))
@@ -112,7 +115,7 @@ def languages_by_url(pages) -> dict[str, str]:
 
 def keep_rates(profiles: str | None) -> None:
     from curator.stages.filters.fused import FusedHeuristicFilter
-    from curator.stages.filters.samples import gold_articles, real_pages, sentence_docs
+    from scripts.devtools.filter_samples import gold_articles, real_pages, sentence_docs
 
     fused = FusedHeuristicFilter(profiles)
     articles = gold_articles(SHARED / "html-gold" / "scrapinghub", languages_by_url(real_pages(REAL_PAGES)))

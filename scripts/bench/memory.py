@@ -27,7 +27,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (  # noqa: E402
     BENCH_WARC,
-    TreeMemorySampler,
     curator_config,
     failed,
     machine,
@@ -36,6 +35,8 @@ from common import (  # noqa: E402
     run_curator_config,
     run_python,
 )
+
+from scripts.devtools.measure import TreeMemorySampler  # noqa: E402
 
 SCALES = (1, 3, 10)
 FLAT = 0.20

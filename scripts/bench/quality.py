@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -20,11 +21,14 @@ from pathlib import Path
 from datatrove.data import Document
 from datatrove.pipeline.filters import FastTextClassifierFilter
 
-from curator.stages.quality import corpus
 from curator.stages.quality.classifier import DEFAULT_MODEL, FastTextClassifier
 from curator.stages.quality.scorer import QualityScorer
 
-DEFAULT_GOLD = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "html-gold"
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository: scripts.devtools
+from scripts.devtools import quality_corpus as corpus  # noqa: E402
+from scripts.devtools.shared import shared_data  # noqa: E402
+
+DEFAULT_GOLD = shared_data("html-gold")
 
 
 def real_documents(gold: Path, n: int) -> list[str]:

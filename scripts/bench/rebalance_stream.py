@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-LID_DEV = ROOT.parent / "shared" / "data" / "lid-dev"
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository: scripts.devtools
+from scripts.devtools.measure import peak_rss_mb  # noqa: E402
+from scripts.devtools.shared import shared_data  # noqa: E402
+
+LID_DEV = shared_data("lid-dev")
 LANGUAGES = {"deu": "deu_Latn", "fra": "fra_Latn", "tur": "tur_Latn"}
 
 
@@ -80,7 +82,7 @@ def measure(step: str, out: Path) -> dict:
         docs = RepetitionAssigner(stage / "plan.json", stage / "counts").run(docs, 0, 1)
         list(ParquetDocWriter(out / "mix", filename="{language}/{rank:05d}.parquet").run(docs, 0, 1))
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {"seconds": seconds, "peak_rss_mb": peak_rss_mb()}
 
 
 def child(step: str, out: Path) -> dict:

@@ -15,25 +15,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_INPUT = ROOT.parent / "shared" / "data" / "bench" / "real-pages.warc.gz"
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository: scripts.devtools
+from scripts.devtools.measure import children_cpu_seconds, children_peak_rss_mb  # noqa: E402
+from scripts.devtools.shared import PROJECT_ROOT, shared_data  # noqa: E402
 
-
-def children_cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+DEFAULT_INPUT = shared_data("bench", "real-pages.warc.gz")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--config", default=str(ROOT / "configs" / "demo.yaml"))
+    parser.add_argument("--config", default=str(PROJECT_ROOT / "configs" / "demo.yaml"))
     parser.add_argument("--input", default=str(DEFAULT_INPUT), help="a WARC of real pages")
     parser.add_argument(
         "--pages-per-dump",
@@ -66,7 +63,7 @@ def main() -> None:
         cpu0, wall0 = children_cpu_seconds(), time.monotonic()
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         cpu, wall = children_cpu_seconds() - cpu0, time.monotonic() - wall0
-        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        peak_mb = children_peak_rss_mb()
         stats = {p.stem: json.loads(p.read_text()) for p in (output / "stats").glob("*.json")}
         record = json.loads((output / "run.json").read_text())
 

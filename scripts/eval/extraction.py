@@ -27,13 +27,16 @@ import functools
 import json
 import re
 import statistics
+import sys
 import time
 import unicodedata
 from collections import Counter, defaultdict
 from pathlib import Path
 
 from curator.stages.extract.engines import ENGINES, forget_seen_pages
-from curator.stages.extract.gold import (
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository: scripts.devtools
+from scripts.devtools.extract_gold import (  # noqa: E402
     GoldPage,
     Score,
     load_lingua_pages,
@@ -41,8 +44,9 @@ from curator.stages.extract.gold import (
     load_trafilatura_pages,
     score_page,
 )
+from scripts.devtools.shared import shared_data  # noqa: E402
 
-DEFAULT_GOLD = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "html-gold"
+DEFAULT_GOLD = shared_data("html-gold")
 # variants measured besides each engine's defaults: name -> (engine, options)
 VARIANTS = {
     "trafilatura-fast": ("trafilatura", {"fast": True}),

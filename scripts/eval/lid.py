@@ -34,12 +34,11 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository: scripts.devtools
 
 from curator.stages.extract.engines import ENGINES as EXTRACTORS  # noqa: E402
 from curator.stages.lid.engines import ENGINES, lid_input, make_engine, normalize_text  # noqa: E402
-from curator.stages.lid.evaluation import (  # noqa: E402
+from scripts.devtools.lid_eval import (  # noqa: E402
     accuracy_by_language,
     known_to_lid176,
     lingua_pages,
@@ -48,6 +47,7 @@ from curator.stages.lid.evaluation import (  # noqa: E402
     udhr_half,
     udhr_pages,
 )
+from scripts.devtools.shared import shared_data  # noqa: E402
 
 
 def engine_from_spec(spec: str):
@@ -69,7 +69,7 @@ def best_speed(engine, texts: list[str], repeats: int = 3) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "lid-dev")
+    ap.add_argument("--data", type=Path, default=shared_data("lid-dev"))
     ap.add_argument("--sentences", type=int, default=300, help="sentences per language (max 1000)")
     ap.add_argument(
         "--engines",

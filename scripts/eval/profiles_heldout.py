@@ -22,14 +22,18 @@ from pathlib import Path
 from datatrove.data import Document as DtDocument
 
 from curator.calibrate.calibrate import CalibrationSettings, Document, calibrate_profiles
-from curator.calibrate.corpus import lid_dev_documents, scrapinghub_documents, udhr_documents
 from curator.calibrate.stopwords import load_stoplists
-from curator.core.paths import PROJECT_ROOT
 from curator.core.profiles import load_profile
 from curator.stages.filters.reference import chain_first_failure, datatrove_chain
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from make_profiles import CLEAN_TEXT_GUARD, lid176_languages, with_language_scores  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository: scripts.devtools
+from scripts.devtools.calibration_corpus import (  # noqa: E402
+    lid_dev_documents,
+    scrapinghub_documents,
+    udhr_documents,
+)
+from scripts.devtools.shared import shared_data  # noqa: E402
+from scripts.make_profiles import CLEAN_TEXT_GUARD, lid176_languages, with_language_scores  # noqa: E402
 
 CALIBRATION_SENTENCES = 700
 UDHR_CALIBRATION = {"preamble", *(f"article-{i}" for i in range(1, 21))}
@@ -70,7 +74,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--shared", type=Path, default=PROJECT_ROOT.parent / "shared" / "data")
+    parser.add_argument("--shared", type=Path, default=shared_data())
     parser.add_argument(
         "--languages", default="", help="comma-separated subset (default: all lid.176 languages)"
     )

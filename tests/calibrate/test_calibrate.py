@@ -14,10 +14,10 @@ from datatrove.pipeline.filters import FineWebQualityFilter, GopherQualityFilter
 from datatrove.utils.word_tokenizers import load_word_tokenizer
 
 from curator.calibrate.calibrate import CalibrationSettings, Document, calibrate_profiles
-from curator.calibrate.corpus import lid_dev_documents
 from curator.calibrate.metrics import document_metrics
 from curator.cli import main
 from curator.core.profiles import default_profile, load_profile
+from scripts.devtools.calibration_corpus import lid_dev_documents
 from tests.conftest import shared_data
 
 LANGUAGES = ["eng_Latn", "cmn_Hani", "jpn_Jpan"]

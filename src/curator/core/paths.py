@@ -1,11 +1,43 @@
-"""Where curator's bundled data lives, and the fixed layout of a run's output folder."""
+"""Where curator's bundled data lives, and the fixed layout of a run's output folder.
 
+The bundled data (`lang_profiles/`, the default quality model in `models/`) lives at the top of the
+repository, where people edit it and the docs point. A wheel carries a copy inside the package,
+`curator/bundled/<folder>/`, made by the build (setup.py's build_py): an installed curator has no
+repository beside it. From a checkout (editable install, or src/ on PYTHONPATH) the top-level
+folders are used, so an edited profile takes effect without a rebuild. This module is the one place
+that knows either location.
+"""
+
+from importlib import resources
 from pathlib import Path
 
-PACKAGE_DIR = Path(__file__).resolve().parent.parent
-# src/curator -> project root (editable install, the supported way to run curator)
-PROJECT_ROOT = PACKAGE_DIR.parent.parent
-DEFAULT_PROFILES_DIR = PROJECT_ROOT / "lang_profiles"
+BUNDLED_FOLDERS = ("lang_profiles", "models")  # what the wheel copies into curator/bundled/
+
+
+def _checkout_root() -> Path | None:
+    """The repository when curator runs from its src/ folder (editable install or PYTHONPATH), else None."""
+    package = Path(__file__).resolve().parent.parent  # .../src/curator
+    root = package.parent.parent
+    if package.parent.name == "src" and (root / "pyproject.toml").is_file():
+        return root
+    return None
+
+
+def bundled(folder: str) -> Path:
+    """A bundled data folder (one of BUNDLED_FOLDERS): the checkout's top-level one, else the wheel's copy.
+
+    Installed packages are unpacked on disk (fastText and the profile loader need real paths), so
+    the package resource is a plain Path."""
+    if folder not in BUNDLED_FOLDERS:
+        raise ValueError(f"{folder!r} is not bundled with curator (one of {BUNDLED_FOLDERS})")
+    root = _checkout_root()
+    if root is not None:
+        return root / folder
+    return Path(str(resources.files("curator") / "bundled" / folder))
+
+
+DEFAULT_PROFILES_DIR = bundled("lang_profiles")
+DEFAULT_QUALITY_MODEL = bundled("models") / "quality-web.ftz"
 
 
 class RunLayout:

@@ -4,8 +4,8 @@ import pytest
 
 from curator.stages.extract import cleaner
 from curator.stages.extract.engines import ENGINES
-from curator.stages.extract.gold import load_trafilatura_pages, snippet_score
 from curator.stages.extract.html_blocks import TextBlock, page_blocks
+from scripts.devtools.extract_gold import load_trafilatura_pages, snippet_score
 from tests.conftest import shared_data
 
 PAGES = {  # page -> what it shows

@@ -7,7 +7,7 @@ docs/extraction.md for the full set); they fail when an engine or its install re
 import pytest
 
 from curator.stages.extract.engines import ENGINES, check_engine, forget_seen_pages
-from curator.stages.extract.gold import (
+from scripts.devtools.extract_gold import (
     Score,
     load_lingua_pages,
     load_scrapinghub_pages,

@@ -11,7 +11,7 @@ from lxml import html as lxml_html
 
 from curator.stages.extract import fast_xpath
 from curator.stages.extract.engines import forget_seen_pages, trafilatura_engine
-from curator.stages.extract.gold import load_scrapinghub_pages, load_trafilatura_pages
+from scripts.devtools.extract_gold import load_scrapinghub_pages, load_trafilatura_pages
 from tests.conftest import SAMPLE_DIR, shared_data
 
 

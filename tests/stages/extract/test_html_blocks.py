@@ -2,7 +2,6 @@
 
 import pytest
 
-from curator.stages.extract.gold import load_trafilatura_pages
 from curator.stages.extract.html_blocks import (
     CLOSE_MARK,
     MAX_DEPTH,
@@ -13,6 +12,7 @@ from curator.stages.extract.html_blocks import (
     parse_markup,
     text_units,
 )
+from scripts.devtools.extract_gold import load_trafilatura_pages
 from tests.conftest import shared_data
 
 PAGE = """<html><body><nav><a href="/">Home</a></nav>

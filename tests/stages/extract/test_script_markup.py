@@ -9,7 +9,6 @@ import gzip
 import pytest
 
 from curator.stages.extract.engines import ENGINES, forget_seen_pages
-from curator.stages.extract.gold import decode_html
 from curator.stages.extract.script_markup import (
     PAD,
     drop_invisible,
@@ -17,6 +16,7 @@ from curator.stages.extract.script_markup import (
     pad_lone_letters,
     render_ruby,
 )
+from scripts.devtools.extract_gold import decode_html
 from tests.conftest import shared_data
 
 NHK_SENTENCE = "子どもへの虐待をなくすための法律ができて、親が子どもを教育するために、たたいたり蹴ったりする体罰を禁止することになりました。"

@@ -7,8 +7,8 @@ from datatrove.data import Document
 
 from curator.core.readers import WarcDocReader
 from curator.stages.extract import engines
-from curator.stages.extract.gold import load_trafilatura_pages
 from curator.stages.extract.step import HtmlExtractor
+from scripts.devtools.extract_gold import load_trafilatura_pages
 from tests.conftest import shared_data
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from curator.stages.filters.samples import gold_articles, real_pages, sentence_docs
+from scripts.devtools.filter_samples import gold_articles, real_pages, sentence_docs
 from tests.conftest import shared_data
 
 REAL_PAGES = Path(__file__).resolve().parents[2] / "data" / "filters" / "real_pages.parquet"

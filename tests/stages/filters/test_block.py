@@ -8,7 +8,7 @@ import yaml
 from curator.config import load_config
 from curator.stages.base import BuildContext
 from curator.stages.filters.block import FiltersBlock, FiltersParams
-from curator.stages.filters.samples import real_pages
+from scripts.devtools.filter_samples import real_pages
 
 REAL_PAGES = Path(__file__).resolve().parents[2] / "data" / "filters" / "real_pages.parquet"
 

@@ -11,8 +11,8 @@ from curator.stages.lid.engines import (
     normalize_text,
     script_checked,
 )
-from curator.stages.lid.evaluation import lingua_pages, overall, short_pages
 from curator.text.labels import same_language
+from scripts.devtools.lid_eval import lingua_pages, overall, short_pages
 from tests.conftest import shared_data
 
 # one language per script family, plus close pairs (ukr/rus, hrv/srp)

@@ -66,8 +66,8 @@ def test_bundled_tables_are_what_the_generator_makes():
     """The tables are generated from the models' label lists and ISO/FineWeb2 data, not edited by hand."""
     pytest.importorskip("iso639", reason="the dev extra (iso639-lang, langcodes) regenerates the tables")
     pytest.importorskip("langcodes")
-    from curator.stages.lid.make_labels import tables
     from curator.text.labels import DATA_DIR, read_tsv
+    from scripts.devtools.make_labels import tables
 
     for name, (_header, rows, _comment) in tables().items():
         assert read_tsv(DATA_DIR / name) == [{k: str(v) for k, v in row.items()} for row in rows], name

@@ -14,9 +14,9 @@ from pydantic import ValidationError
 from curator.config import load_config
 from curator.exec.run import run
 from curator.stages.base import BuildContext
-from curator.stages.quality import corpus
 from curator.stages.quality.block import QualityBlock, QualityParams
 from curator.stages.quality.classifier import DEFAULT_MODEL
+from scripts.devtools import quality_corpus as corpus
 from tests.conftest import shared_data
 
 N_PAGES = 12

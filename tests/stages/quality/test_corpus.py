@@ -3,8 +3,8 @@
 import random
 from itertools import islice
 
-from curator.stages.quality import corpus
 from curator.stages.quality.text import prepare_text
+from scripts.devtools import quality_corpus as corpus
 from tests.conftest import shared_data
 
 

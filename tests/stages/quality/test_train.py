@@ -7,7 +7,6 @@ import pytest
 from click.testing import CliRunner
 
 from curator.cli import main
-from curator.stages.quality import corpus
 from curator.stages.quality.classifier import NEGATIVE_LABEL, POSITIVE_LABEL, load_fasttext
 from curator.stages.quality.train import (
     Example,
@@ -18,6 +17,7 @@ from curator.stages.quality.train import (
     split_by_group,
     train_classifier,
 )
+from scripts.devtools import quality_corpus as corpus
 from tests.conftest import shared_data
 
 # measured: 0.96 (scrapinghub pages, 25% held out by page, settings below); margin for other seeds

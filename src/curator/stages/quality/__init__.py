@@ -3,5 +3,6 @@
 Modules: `text` (the one text normalisation used for training and prediction), `classifier`
 (lazy fastText wrapper), `buckets` (percentile bucket edges and the ensemble score), `scorer` /
 `edges` / `ensemble` (the datatrove steps of the `quality` block), `train` (training + held-out
-metrics), `corpus` (the training data of the shipped model), `cli` (`curator quality train`).
+metrics), `cli` (`curator quality train`). The shipped model's training data is built by
+scripts/train_quality_model.py (scripts/devtools/quality_corpus.py), outside the package.
 """

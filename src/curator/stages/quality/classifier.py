@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from curator.core.paths import PROJECT_ROOT
+from curator.core.paths import DEFAULT_QUALITY_MODEL
 from curator.stages.quality.text import Normalization, prepare_text
 
 # The shipped default classifier (trained by scripts/train_quality_model.py; see models/PROVENANCE.md).
-DEFAULT_MODEL = PROJECT_ROOT / "models" / "quality-web.ftz"
+DEFAULT_MODEL = DEFAULT_QUALITY_MODEL
 POSITIVE_LABEL = "__label__hq"
 NEGATIVE_LABEL = "__label__lq"
 

@@ -19,9 +19,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from curator.calibrate.calibrate import Document
-from curator.core.paths import PROJECT_ROOT
 from curator.stages.lid.engines import FastTextEngine, normalize_text
 from curator.text.labels import language_code, read_tsv, same_language
+from scripts.devtools.shared import PROJECT_ROOT
 
 
 def lid_stage_languages() -> list[str]:
