@@ -40,9 +40,14 @@ def make_room(new_entries: int) -> bool:
     """Empty every cache if adding `new_entries` would pass the bound; True if it did."""
     if sum(map(len, _CACHES)) + new_entries <= MAX_CACHED:
         return False
+    clear()
+    return True
+
+
+def clear() -> None:
+    """Empty every chunk cache of the process (benchmarks start cold with it)."""
     for cached in _CACHES:
         cached.clear()
-    return True
 
 
 def spacy_language(tokenizer: WordTokenizer) -> str | None:
