@@ -7,8 +7,8 @@ from datatrove.utils.word_tokenizers import load_tokenizer_assignments, load_wor
 
 from curator.core.paths import DEFAULT_PROFILES_DIR
 from curator.core.profiles import LanguageProfile, has_own_profile, load_profile
-from curator.text.calibration_tokenizers import NEEDS_DOWNLOAD, offline_tokenizer
 from curator.text.labels import label_table
+from curator.text.tokenizers import NEEDS_DOWNLOAD, profile_tokenizer
 from scripts.devtools.calibration_corpus import lid_stage_languages
 
 LID176 = sorted({info.language for (engine, _), info in label_table().items() if engine == "fasttext"})
@@ -67,9 +67,9 @@ def test_space_less_languages_are_segmented_into_words(language):
 
 
 def test_a_tokenizer_that_downloads_is_replaced_and_the_reason_recorded():
-    choice = offline_tokenizer("bod_Tibt")  # botok fetches its dictionary from GitHub
+    choice = profile_tokenizer("bod_Tibt")  # botok fetches its dictionary from GitHub
     assert choice.key != "bod_Tibt" and "download" in choice.fallback_reason
-    assert offline_tokenizer("xyz_Latn").fallback_reason == "datatrove assigns no tokenizer to this language"
+    assert profile_tokenizer("xyz_Latn").fallback_reason == "datatrove assigns no tokenizer to this language"
     assert "fallback" in load_profile("bod_Tibt").calibration["tokenizer"]
 
 

@@ -239,11 +239,11 @@ def _partition(removed_dir: Path, kept_dir: Path, cluster_column: str | None) ->
 
 
 def bench_stage(docs, work: Path, tasks: int, workers: int) -> dict:
-    from curator.stages.dedup import shingles
+    from curator.text import chunks
 
     input_dir = work / "input"
     write_parquet(docs, input_dir, tasks)
-    shingles._CHUNK_CACHES.clear()  # forked tasks must not inherit the signature benchmark's warm cache
+    chunks.clear()  # forked tasks must not inherit the signature benchmark's warm cache
     wall_dt, cpu_dt, (dt_clusters, dt_removed) = timed_cpu(
         lambda: run_datatrove_stage(input_dir, work / "dt", tasks, workers)
     )

@@ -26,7 +26,6 @@ import numpy as np
 import pyarrow.parquet as pq
 import yaml
 from datatrove.pipeline.filters.gopher_quality_filter import STOP_WORDS
-from datatrove.utils.word_tokenizers import load_word_tokenizer
 
 from curator.calibrate.metrics import document_metrics, stop_word_count
 from curator.calibrate.stopwords import choose_stopwords, stoplist_for
@@ -43,7 +42,7 @@ from curator.core.errors import CuratorError
 from curator.core.paths import DEFAULT_PROFILES_DIR
 from curator.core.profiles import LanguageProfile, default_profile
 from curator.stages.lid.score_thresholds import HIGH, LOW, language_score_threshold
-from curator.text.calibration_tokenizers import offline_tokenizer
+from curator.text.tokenizers import profile_tokenizer
 
 STOP_WORDS_RULE = Rule("min_stop_words", "stop_words", False, integer=True, upper_bound=None)
 LANGUAGE_SCORE_RANGE = (LOW, HIGH)  # FineWeb2's clip of median - std
@@ -142,7 +141,7 @@ def measure(documents: Iterable[Document], max_docs: int) -> dict[str, LanguageS
         sample = samples.setdefault(doc.language, LanguageSample(doc.language))
         if len(sample.word_sets[doc.source]) >= max_docs:
             continue
-        words = load_word_tokenizer(offline_tokenizer(doc.language).key).word_tokenize(doc.text)
+        words = profile_tokenizer(doc.language).tokenizer.word_tokenize(doc.text)
         if not words:
             continue
         for name, value in document_metrics(doc.text, words).items():
@@ -200,7 +199,7 @@ def calibrate_language(
     `reference_profile`: the reference language's calibrated profile (None when calibrating the
     reference itself, whose starting point is datatrove's English thresholds)."""
     language = defaults.language
-    tokenizer = offline_tokenizer(language)
+    tokenizer = profile_tokenizer(language)
     values = defaults.model_dump()
     values["tokenizer"] = tokenizer.key
     if reference_profile is None:

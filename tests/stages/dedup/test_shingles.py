@@ -5,7 +5,9 @@ import pytest
 from datatrove.pipeline.dedup.minhash import MinhashDedupSignature
 from datatrove.utils.text import DEF_TEXT_NORM_CONFIG, simplify_text
 
-from curator.stages.dedup.shingles import Shingler, chunk_local_spacy, simplify_chunks
+from curator.stages.dedup.shingles import Shingler, simplify_chunks
+from curator.text import chunks as chunks_module
+from curator.text.chunks import chunk_tokens
 from tests.conftest import shared_data
 
 # spaCy rule-based (Latin, Cyrillic, Greek, Arabic script), spaCy's multi-language fallback (kat),
@@ -37,15 +39,16 @@ def test_shingles_equal_datatrove(iso3, tmp_path):
 
 
 def test_chunk_cache_only_for_whitespace_local_tokenizers():
-    assert chunk_local_spacy(Shingler("eng_Latn").tokenizer) is not None
-    assert chunk_local_spacy(Shingler("jpn_Jpan").tokenizer) is None
-    assert chunk_local_spacy(Shingler("tha_Thai").tokenizer) is None
+    assert chunk_tokens(Shingler("eng_Latn").tokenizer) is not None
+    assert chunk_tokens(Shingler("jpn_Jpan").tokenizer) is None
+    assert chunk_tokens(Shingler("tha_Thai").tokenizer) is None
 
 
-def test_bounded_cache_still_exact(articles, tmp_path):
-    shingler = Shingler("eng_Latn", max_cached_chunks=50)
+def test_bounded_cache_still_exact(articles, tmp_path, monkeypatch):
+    monkeypatch.setattr(chunks_module, "MAX_CACHED", 50)
+    shingler = Shingler("eng_Latn")
     shingler._chunks.clear()  # the caches are per process: start from what this test fills
-    shingler._pieces.clear()
+    shingler.pieces.cache.clear()
     reference = MinhashDedupSignature(str(tmp_path), language="eng_Latn")
     for text in articles[:5]:
         np.testing.assert_array_equal(shingler.hashes(text), reference.get_shingles(text).ravel())

@@ -9,7 +9,7 @@ import spacy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from curator.text.spacy_chunks import PlainChunks, keeps_letter_chunks_whole, regex_never_matches_letters
+from curator.text.spacy_rules import PlainChunks, keeps_letter_chunks_whole, regex_never_matches_letters
 from curator.text.words import WordSplitter
 
 
@@ -88,15 +88,19 @@ def english():
 
 def test_new_chunks_tokenized_together_get_their_own_tokens(english):
     english.words("Warm up.")
-    english._tokenize_chunks(["x'", "''Tas"])  # one space apart, spaCy would match "'", "'" across them
-    assert english._cache["''Tas"] == ("''", "Tas") == tuple(t.text for t in english._nlp.tokenizer("''Tas"))
+    english.chunks.tokenize(["x'", "''Tas"])  # one space apart, spaCy would match "'", "'" across them
+    assert (
+        english.chunks.cache["''Tas"]
+        == ("''", "Tas")
+        == tuple(t.text for t in english.chunks.nlp.tokenizer("''Tas"))
+    )
 
 
 def test_a_special_case_matched_across_chunks_is_seen(english):
     text = "x' ''Tas"
     assert english.words(text) == english.tokenizer.word_tokenize(text) == ["x", "'", "'", "'", "Tas"]
     assert english.words("''Tas") == ["''", "Tas"]  # alone, the chunk's tokens differ
-    assert english._sensitive["''Tas"] == ("'", "'", "Tas")  # its tokens before the matcher
+    assert english.chunks.sensitive["''Tas"] == ("'", "'", "Tas")  # its tokens before the matcher
     for text in ["setUp(self): x", "a :) :) b", "x ): y", "John's cat's"]:
         assert english.words(text) == english.tokenizer.word_tokenize(text)
 

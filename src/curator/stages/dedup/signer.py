@@ -13,7 +13,6 @@ import pyarrow as pa
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.logging import logger
-from datatrove.utils.word_tokenizers import WhitespaceTokenizer, load_word_tokenizer
 
 from curator.core.docio import doc_language
 from curator.core.preload import import_if_installed
@@ -30,6 +29,7 @@ from curator.stages.dedup.files import (
 )
 from curator.stages.dedup.minhash import MinhashScheme, band_keys, signatures, text_keys
 from curator.stages.dedup.shingles import Shingler
+from curator.text.tokenizers import resolve, word_tokenizer
 
 
 class DedupSignatures(PipelineStep):
@@ -71,20 +71,14 @@ class DedupSignatures(PipelineStep):
         return f"{language}\n".encode()
 
     def shingler(self, language: str) -> Shingler:
-        """The language's word n-gram hasher, with the tokenizer its profile names."""
+        """The language's word n-gram hasher, with the tokenizer its profile names (resolved as the
+        filters resolve it: text/tokenizers.py). A language left to the multilingual fallback is counted."""
         shingler = self._shinglers.get(language)
         if shingler is None:
             key = load_profile(language, self.profiles_dir).tokenizer_key
-            try:
-                tokenizer = load_word_tokenizer(key)
-            except (ValueError, ImportError) as e:
-                logger.warning(
-                    f"dedup: no usable word tokenizer for '{language}' ({e}); its documents are split on "
-                    f"whitespace. Install the tokenizer's package or set `tokenizer` in its language profile."
-                )
+            if resolve(key).fallback_reason:
                 self.stat_update(f"tokenizer_fallback/{language}")
-                tokenizer = WhitespaceTokenizer()
-            shingler = self._shinglers[language] = Shingler(tokenizer, self.n_grams)
+            shingler = self._shinglers[language] = Shingler(word_tokenizer(key), self.n_grams)
         return shingler
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:

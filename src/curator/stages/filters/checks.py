@@ -7,7 +7,7 @@ from importlib.util import find_spec
 from curator.core.errors import ConfigError
 from curator.core.profiles import check_profiles_dir, load_profile, profiles_dir
 from curator.text.rules import apply_config, config_problems
-from curator.text.words import tokenizer_problem
+from curator.text.tokenizers import tokenizer_problem
 
 
 def filter_problems(params, profiles: str | None) -> list[tuple[str, str]]:

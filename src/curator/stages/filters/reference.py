@@ -13,7 +13,7 @@ from datatrove.pipeline.filters import FineWebQualityFilter, GopherQualityFilter
 from datatrove.pipeline.filters.base_filter import BaseFilter, get_filter_result
 
 from curator.core.profiles import LanguageProfile
-from curator.text.words import word_tokenizer
+from curator.text.tokenizers import word_tokenizer
 
 FAMILY_OF = {
     GopherRepetitionFilter: "gopher_repetition",

@@ -8,7 +8,8 @@ finds the documents where it could (they go to datatrove's own path).
 
 `keeps_letter_chunks_whole`: if none of the prefix, suffix and infix regexes can match anywhere in
 a string of letters (`str.isalpha()`), a chunk of letters that is not a special case is one token,
-itself: no need to ask spaCy (`PlainChunks`). Most chunks of prose are plain words, and spaCy
+itself: no need to ask spaCy, not even its regexes (`PlainChunks`, which holds the whole rule for
+"no spaCy call needed"). Most chunks of prose are plain words, and spaCy
 spends ~20 µs on each new one. The proof reads the parsed regexes and is conservative: an
 alternative is impossible only when one of the things it must match (a character, a group repeated
 at least once, a positive lookaround) can never be a letter; anything it does not understand
@@ -100,17 +101,22 @@ def keeps_letter_chunks_whole(tokenizer) -> bool:
 
 
 class PlainChunks:
-    """The tokens spaCy gives a chunk, when they are provably the plain ones: a chunk of letters is
-    itself; letters then one mark ("word,", "Ende.") are the letters and the mark when the suffix
-    regex cuts exactly that mark off (one regex call instead of spaCy's whole loop). None otherwise,
-    and always None for a tokenizer without the letters proof.
+    """The tokens spaCy gives a chunk when they follow from its rules without running it, else None.
+    The one rule for "no spaCy call needed", for the filters' chunks and dedup's normalised pieces:
 
-    Why the second case is exact: spaCy's affix loop on "word," finds no prefix (checked) and a
-    one-character suffix (checked), keeps "word" (no special case, checked), whose own prefix, suffix
-    and infix searches find nothing (the letters proof): tokens "word" and ",". The special-case
-    matcher cannot change them: a pattern over them would be "word," or "word", no special cases. A
-    chunk or a stripped word that is a special case ("Mr.", "usw.") or that `token_match` keeps
-    whole goes to spaCy.
+    - a special case ("Mr.", "cannot") always goes to spaCy;
+    - a chunk of letters is itself, for a tokenizer with the letters proof (no regex call);
+    - letters then one mark ("word,", "Ende.") are the letters and the mark, for a tokenizer with
+      the letters proof, when the suffix regex cuts exactly that mark off;
+    - any other chunk that no prefix, suffix or infix regex matches is itself ("2024", "x1").
+
+    Why it is exact: spaCy's affix loop on a chunk that is no special case stops at once when no
+    prefix or suffix matches, and keeps it whole when no infix matches either (`token_match` and
+    `url_match` only ever keep a string whole). On "word," it finds no prefix (checked) and a
+    one-character suffix (checked), keeps "word" (no special case, checked), whose own prefix,
+    suffix and infix searches find nothing (the letters proof): tokens "word" and ",". The
+    special-case matcher cannot change a single token or these two: a pattern over them would be
+    the chunk or the word, no special cases. (Chunks one space apart: `ChunkBoundaries`.)
     """
 
     def __init__(self, tokenizer):
@@ -119,16 +125,18 @@ class PlainChunks:
         self.token_match = tokenizer.token_match
         self.prefix_search = tokenizer.prefix_search
         self.suffix_search = tokenizer.suffix_search
+        self.infix_finditer = tokenizer.infix_finditer
 
     def tokens(self, chunk: str) -> tuple[str, ...] | None:
-        if not self.proven or chunk in self.special_cases:
+        if chunk in self.special_cases:
             return None
-        if chunk.isalpha():
-            return (chunk,)
-        word = chunk[:-1]
-        if word.isalpha() and word not in self.special_cases and self._cuts_one_mark(chunk):
-            return word, chunk[-1]
-        return None
+        if self.proven:
+            if chunk.isalpha():
+                return (chunk,)
+            word = chunk[:-1]
+            if word.isalpha() and word not in self.special_cases and self._cuts_one_mark(chunk):
+                return word, chunk[-1]
+        return (chunk,) if self._untouched(chunk) else None
 
     def _cuts_one_mark(self, chunk: str) -> bool:
         """spaCy's first affix step on `chunk`: no prefix, a suffix of one character."""
@@ -139,6 +147,14 @@ class PlainChunks:
             return False
         suffix = self.suffix_search(chunk) if self.suffix_search else None
         return suffix is not None and suffix.end() - suffix.start() == 1
+
+    def _untouched(self, chunk: str) -> bool:
+        """No prefix, suffix or infix regex matches `chunk` (an empty match counts: spaCy decides)."""
+        return (
+            (self.prefix_search is None or self.prefix_search(chunk) is None)
+            and (self.suffix_search is None or self.suffix_search(chunk) is None)
+            and (self.infix_finditer is None or next(self.infix_finditer(chunk), None) is None)
+        )
 
 
 class _Switched:
@@ -198,7 +214,7 @@ class ChunkBoundaries:
         for key, substrings in rules.items():
             pattern = patterns[key]
             if len(pattern) < 2 or any(c.isspace() for c in key):
-                continue  # special cases with whitespace are caught by words.py before
+                continue  # special cases with whitespace are caught by chunks.py before
             for cut in range(1, len(pattern)):
                 self._splits.setdefault((pattern[cut - 1], pattern[cut]), []).append(
                     (pattern[:cut], pattern[cut:])

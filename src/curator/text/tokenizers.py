@@ -1,0 +1,133 @@
+"""The word tokenizer of a language label: one resolver for filters, dedup and calibrate.
+
+datatrove assigns a tokenizer to most `<ISO 639-3>_<ISO 15924>` labels (its
+assets/tokenizer_assignment.csv). A label is resolved by trying, in this order:
+
+1. the label itself (deu_Latn);
+2. the label with its script's umbrella script (cmn_Hans -> cmn_Hani, kor_Kore -> kor_Hang), as
+   datatrove's table names Chinese and Korean;
+3. the ISO 639-3 code alone (jav_Java -> jav): datatrove's tokenizer for the language's default script;
+4. datatrove's multilingual fallback, `WhitespaceTokenizer` (spaCy's "xx" tokenizer: splits on
+   whitespace and punctuation). A profile names it `und_Cyrl`, the key datatrove assigns spaCy "xx".
+
+A candidate is skipped when datatrove assigns it no tokenizer, when its tokenizer downloads a model
+on first use (Stanza, botok: never offline, so runs would fail or hang on a cluster), or when its
+Python package is not installed. Every stage asks here, so a label gets the same tokenizer object
+in the filters, dedup and calibration; a language profile's `tokenizer:` key goes through the same
+resolution (`LanguageProfile.tokenizer_key`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from datatrove.utils.logging import logger
+from datatrove.utils.word_tokenizers import (
+    WhitespaceTokenizer,
+    WordTokenizer,
+    load_tokenizer_assignments,
+    load_word_tokenizer,
+)
+
+from curator.core.errors import CuratorError
+
+# ISO 15924 scripts that datatrove's tokenizer table names by their umbrella script.
+SCRIPT_ALIASES = {"Hans": "Hani", "Hant": "Hani", "Kore": "Hang"}
+# datatrove tokenizer classes that download their model at first use (never offline)
+NEEDS_DOWNLOAD = frozenset({"StanzaTokenizer", "TibetanTokenizer"})
+# datatrove's key for spaCy's multilingual "xx" tokenizer, the words of the WhitespaceTokenizer fallback
+MULTILINGUAL_KEY = "und_Cyrl"
+
+
+@dataclass(frozen=True)
+class TokenizerChoice:
+    """How a label was resolved. `key` is what a profile's `tokenizer:` would say to get it."""
+
+    label: str
+    key: str  # the datatrove key used; MULTILINGUAL_KEY for the fallback
+    description: str  # e.g. "SpaCyTokenizer(zh)"
+    fallback_reason: str | None = None  # why the multilingual fallback (None: a tokenizer of the language)
+    not_installed: str | None = None  # the label's own tokenizer needs a package that is missing
+
+    @property
+    def tokenizer(self) -> WordTokenizer:
+        return multilingual_tokenizer() if self.fallback_reason else load_word_tokenizer(self.key)
+
+
+def candidates(label: str) -> list[str]:
+    """The keys tried for `label`, in order (the multilingual fallback comes after them)."""
+    code, _, script = label.partition("_")
+    keys = [label]
+    if script in SCRIPT_ALIASES:
+        keys.append(f"{code}_{SCRIPT_ALIASES[script]}")
+    if code != label:
+        keys.append(code)
+    return keys
+
+
+def _describe(key: str) -> tuple[str, str]:
+    class_name, arg = load_tokenizer_assignments()[key].args  # partial(tok_factory_wrapper, class_name, arg)
+    return class_name, f"{class_name}({arg})" if arg else class_name
+
+
+def _problem(key: str) -> tuple[str | None, bool]:
+    """Why `key` cannot be used offline (None if it can), and whether the reason is a missing package."""
+    if key not in load_tokenizer_assignments():
+        return "datatrove assigns no tokenizer to this language", False
+    class_name, description = _describe(key)
+    if class_name in NEEDS_DOWNLOAD:
+        return f"{description} downloads its model on first use", False
+    try:
+        load_word_tokenizer(key)
+    except ImportError as e:
+        return f"{description} is not installed: {e}", True
+    return None, False
+
+
+@cache
+def resolve(label: str) -> TokenizerChoice:
+    """The first usable candidate of `label` (see the module's docstring). Cached per process."""
+    problems, not_installed = [], None
+    for key in candidates(label):
+        problem, missing_package = _problem(key)
+        if problem is None:
+            return TokenizerChoice(label, key, _describe(key)[1], not_installed=not_installed)
+        if missing_package and key == label:
+            not_installed = problem
+        problems.append((key, problem))
+    logger.warning(
+        f"no usable word tokenizer for '{label}' ({'; '.join(f'{k}: {p}' for k, p in problems)}); using "
+        "the multilingual one. Install the tokenizer's package or set `tokenizer` in its language profile"
+    )
+    reason = problems[0][1]  # the label's own: the alias and the ISO code only stand in for it
+    return TokenizerChoice(label, MULTILINGUAL_KEY, _describe(MULTILINGUAL_KEY)[1], reason, not_installed)
+
+
+@cache
+def multilingual_tokenizer() -> WordTokenizer:
+    """The fallback: one object per process, so its chunk cache and spaCy pipeline are shared."""
+    return WhitespaceTokenizer()
+
+
+@cache
+def word_tokenizer(label: str) -> WordTokenizer:
+    """The tokenizer of `label` (a language or a profile's `tokenizer:` key): the same object for a
+    label everywhere in the process, as datatrove's own `load_word_tokenizer` caches its objects."""
+    return resolve(label).tokenizer
+
+
+def tokenizer_problem(key: str) -> str | None:
+    """Why a profile's `tokenizer:` key has no tokenizer of its own (for `validate`), or None."""
+    return _problem(key)[0]
+
+
+def profile_tokenizer(label: str) -> TokenizerChoice:
+    """The tokenizer `curator profiles calibrate` writes into `label`'s profile: the resolved one.
+
+    A label whose own tokenizer's Python package is missing here raises instead of falling back:
+    the profile would record this machine's install problem as the language's tokenizer."""
+    choice = resolve(label)
+    if choice.not_installed:
+        raise CuratorError(f"word tokenizer of {label}: {choice.not_installed}; install it, then calibrate")
+    return choice
