@@ -7,7 +7,7 @@ from datatrove.utils.word_tokenizers import load_tokenizer_assignments, load_wor
 
 from curator.calibrate.corpus import lid_stage_languages
 from curator.core.paths import DEFAULT_PROFILES_DIR
-from curator.core.profiles import LanguageProfile, has_own_profile, load_profile
+from curator.text.profiles import LanguageProfile, has_own_profile, load_profile
 from curator.text.calibration_tokenizers import NEEDS_DOWNLOAD, offline_tokenizer
 from curator.text.labels import label_table
 

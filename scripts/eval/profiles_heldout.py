@@ -25,7 +25,7 @@ from curator.calibrate.calibrate import CalibrationSettings, Document, calibrate
 from curator.calibrate.corpus import lid_dev_documents, scrapinghub_documents, udhr_documents
 from curator.calibrate.stopwords import load_stoplists
 from curator.core.paths import PROJECT_ROOT
-from curator.core.profiles import load_profile
+from curator.text.profiles import load_profile
 from curator.stages.filters.reference import chain_first_failure, datatrove_chain
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))

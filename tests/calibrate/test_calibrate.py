@@ -17,7 +17,7 @@ from curator.calibrate.calibrate import CalibrationSettings, Document, calibrate
 from curator.calibrate.corpus import lid_dev_documents
 from curator.calibrate.metrics import document_metrics
 from curator.cli import main
-from curator.core.profiles import default_profile, load_profile
+from curator.text.profiles import default_profile, load_profile
 from tests.conftest import shared_data
 
 LANGUAGES = ["eng_Latn", "cmn_Hani", "jpn_Jpan"]

@@ -41,7 +41,7 @@ from curator.calibrate.thresholds import (
 from curator.core.atomic import write_text_atomic
 from curator.core.errors import CuratorError
 from curator.core.paths import DEFAULT_PROFILES_DIR
-from curator.core.profiles import LanguageProfile, default_profile
+from curator.text.profiles import LanguageProfile, default_profile
 from curator.stages.lid.score_thresholds import HIGH, LOW, language_score_threshold
 from curator.text.calibration_tokenizers import offline_tokenizer
 

@@ -17,7 +17,7 @@ from datatrove.utils.word_tokenizers import WhitespaceTokenizer, load_word_token
 
 from curator.core.docio import doc_language
 from curator.core.preload import import_if_installed
-from curator.core.profiles import load_profile
+from curator.text.profiles import load_profile
 from curator.stages.dedup.files import (
     EXACT_BAND,
     KEY_DTYPE,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datatrove.data import Document
 
 from curator.core.filter_base import CuratorFilter
-from curator.core.profiles import load_profile
+from curator.text.profiles import load_profile
 from curator.stages.lid.engines import UNDETERMINED, LidEngine, lid_input, make_engine
 from curator.text.labels import same_language
 
