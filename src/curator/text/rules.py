@@ -263,6 +263,14 @@ def rule(name: str) -> Rule:
     raise KeyError(f"'{name}' is not a rule (known: {', '.join(RULE_NAMES)})")
 
 
+def setting(name: str) -> Setting:
+    """The current row of setting `name`."""
+    for row in SETTING_TABLE:
+        if row.name == name:
+            return row
+    raise KeyError(f"'{name}' is not a setting (known: {', '.join(SETTING_NAMES)})")
+
+
 def family(name: str) -> Family:
     for row in FAMILY_TABLE:
         if row.name == name:
