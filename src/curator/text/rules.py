@@ -64,6 +64,7 @@ class Rule:
     (n, fraction) and `metric`/`reasons` are templates with `{n}`.
     `reasons`: what the filter writes when the rule removes a document (datatrove's words), one per
     measured value: max_symbol_word_ratio is compared with the '#' ratio and with the ellipsis ratio.
+    The name is also the constructor argument of the family's datatrove filter.
     """
 
     name: str
@@ -112,6 +113,8 @@ FAMILY_TABLE: tuple[Family, ...] = (
 
 _SIZE = Calibration(size_like=True, may_tighten=True, upper_bound=None)
 
+# Rule(name, family, metric, removes_above (True: max, False: min), default, reasons[, calibration, kind]),
+# in datatrove's order of checks
 RULE_TABLE: tuple[Rule, ...] = (
     # Gopher repetition (datatrove's GopherRepetitionFilter)
     Rule("dup_para_frac", "gopher_repetition", "dup_para_frac", True, 0.3, ("dup_para_frac",)),
@@ -140,15 +143,7 @@ RULE_TABLE: tuple[Rule, ...] = (
     Rule("line_punct_thr", "fineweb_quality", "line_punct_ratio", False, 0.12, ("line_punct_ratio",)),
     Rule("short_line_thr", "fineweb_quality", "short_line_ratio", True, 0.67, ("short_line_ratio",)),
     Rule("char_duplicates_ratio", "fineweb_quality", "char_dup_ratio", True, 0.01, ("char_dup_ratio",)),
-    Rule(
-        "new_line_ratio",
-        "fineweb_quality",
-        "new_line_ratio",
-        True,
-        0.3,
-        ("list_ratio",),
-        Calibration(size_like=True, may_tighten=True, upper_bound=None),
-    ),
+    Rule("new_line_ratio", "fineweb_quality", "new_line_ratio", True, 0.3, ("list_ratio",), _SIZE),
     # Gopher quality (GopherQualityFilter); "doc_words" and "avg_word_length" leave out
     # punctuation-only words
     Rule("min_doc_words", "gopher_quality", "doc_words", False, 50, ("gopher_short_doc",), _SIZE, int),
