@@ -7,9 +7,9 @@ from datatrove.utils.word_tokenizers import load_tokenizer_assignments, load_wor
 
 from curator.calibrate.corpus import lid_stage_languages
 from curator.core.paths import DEFAULT_PROFILES_DIR
-from curator.text.profiles import LanguageProfile, has_own_profile, load_profile
 from curator.text.calibration_tokenizers import NEEDS_DOWNLOAD, offline_tokenizer
 from curator.text.labels import label_table
+from curator.text.profiles import LanguageProfile, has_own_profile, load_profile
 
 LID176 = sorted({info.language for (engine, _), info in label_table().items() if engine == "fasttext"})
 # the lid stage's default engine is an ensemble: it can output any of its voters' labels

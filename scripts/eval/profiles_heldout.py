@@ -25,8 +25,8 @@ from curator.calibrate.calibrate import CalibrationSettings, Document, calibrate
 from curator.calibrate.corpus import lid_dev_documents, scrapinghub_documents, udhr_documents
 from curator.calibrate.stopwords import load_stoplists
 from curator.core.paths import PROJECT_ROOT
-from curator.text.profiles import load_profile
 from curator.stages.filters.reference import chain_first_failure, datatrove_chain
+from curator.text.profiles import load_profile
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from make_profiles import CLEAN_TEXT_GUARD, lid176_languages, with_language_scores  # noqa: E402

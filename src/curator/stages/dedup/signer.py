@@ -17,7 +17,6 @@ from datatrove.utils.word_tokenizers import WhitespaceTokenizer, load_word_token
 
 from curator.core.docio import doc_language
 from curator.core.preload import import_if_installed
-from curator.text.profiles import load_profile
 from curator.stages.dedup.files import (
     EXACT_BAND,
     KEY_DTYPE,
@@ -30,6 +29,7 @@ from curator.stages.dedup.files import (
 )
 from curator.stages.dedup.minhash import MinhashScheme, band_keys, signatures, text_keys
 from curator.stages.dedup.shingles import Shingler
+from curator.text.profiles import load_profile
 
 
 class DedupSignatures(PipelineStep):
