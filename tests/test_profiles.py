@@ -6,8 +6,8 @@ import pytest
 from datatrove.utils.word_tokenizers import load_tokenizer_assignments, load_word_tokenizer
 
 from curator.core.paths import DEFAULT_PROFILES_DIR
-from curator.core.profiles import LanguageProfile, has_own_profile, load_profile
 from curator.text.labels import label_table
+from curator.text.profiles import LanguageProfile, has_own_profile, load_profile
 from curator.text.tokenizers import NEEDS_DOWNLOAD, profile_tokenizer
 from scripts.devtools.calibration_corpus import lid_stage_languages
 

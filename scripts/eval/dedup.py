@@ -115,7 +115,7 @@ def jaccard(shinglers: dict, language: str, a: str, b: str) -> float:
     from curator.stages.dedup.shingles import Shingler
 
     if language not in shinglers:
-        from curator.core.profiles import load_profile
+        from curator.text.profiles import load_profile
 
         shinglers[language] = Shingler(load_profile(language).tokenizer_key)
     sa = set(shinglers[language].hashes(a).tolist())

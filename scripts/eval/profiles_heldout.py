@@ -23,8 +23,8 @@ from datatrove.data import Document as DtDocument
 
 from curator.calibrate.calibrate import CalibrationSettings, Document, calibrate_profiles
 from curator.calibrate.stopwords import load_stoplists
-from curator.core.profiles import load_profile
 from curator.stages.filters.reference import chain_first_failure, datatrove_chain
+from curator.text.profiles import load_profile
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository: scripts.devtools
 from scripts.devtools.calibration_corpus import (  # noqa: E402

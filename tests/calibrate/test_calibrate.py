@@ -16,7 +16,7 @@ from datatrove.utils.word_tokenizers import load_word_tokenizer
 from curator.calibrate.calibrate import CalibrationSettings, Document, calibrate_profiles
 from curator.calibrate.metrics import document_metrics
 from curator.cli import main
-from curator.core.profiles import default_profile, load_profile
+from curator.text.profiles import default_profile, load_profile
 from scripts.devtools.calibration_corpus import lid_dev_documents
 from tests.conftest import shared_data
 

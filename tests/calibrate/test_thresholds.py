@@ -4,14 +4,14 @@ the reference where only the text's cleanliness (not the language's units) diffe
 import numpy as np
 
 from curator.calibrate.thresholds import (
-    RULES,
+    calibrated_thresholds,
     final_threshold,
     loosen_to_keep,
     match_threshold,
     removed_share,
 )
 
-RULE = {rule.name: rule for rule in RULES}
+RULE = {rule.name: rule for rule in calibrated_thresholds()}
 RNG = np.random.default_rng(0)
 
 

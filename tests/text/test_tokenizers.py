@@ -2,11 +2,11 @@
 
 from datatrove.utils.word_tokenizers import WhitespaceTokenizer, load_word_tokenizer
 
-from curator.core.profiles import load_profile
 from curator.stages.dedup.minhash import MinhashScheme
 from curator.stages.dedup.signer import DedupSignatures
 from curator.stages.filters.fused import FusedHeuristicFilter
 from curator.text.chunks import chunk_tokens
+from curator.text.profiles import load_profile
 from curator.text.tokenizers import (
     MULTILINGUAL_KEY,
     candidates,

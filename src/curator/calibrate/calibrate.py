@@ -30,21 +30,21 @@ from datatrove.pipeline.filters.gopher_quality_filter import STOP_WORDS
 from curator.calibrate.metrics import document_metrics, stop_word_count
 from curator.calibrate.stopwords import choose_stopwords, stoplist_for
 from curator.calibrate.thresholds import (
-    RULES,
-    SMALL_SAMPLE_KEYS,
-    Rule,
+    Threshold,
+    calibrated_thresholds,
     final_threshold,
     loosen_to_keep,
     match_threshold,
+    small_sample_keys,
+    stop_words_threshold,
 )
 from curator.core.atomic import write_text_atomic
 from curator.core.errors import CuratorError
 from curator.core.paths import DEFAULT_PROFILES_DIR
-from curator.core.profiles import LanguageProfile, default_profile
 from curator.stages.lid.score_thresholds import HIGH, LOW, language_score_threshold
+from curator.text.profiles import LanguageProfile, default_profile
 from curator.text.tokenizers import profile_tokenizer
 
-STOP_WORDS_RULE = Rule("min_stop_words", "stop_words", False, integer=True, upper_bound=None)
 LANGUAGE_SCORE_RANGE = (LOW, HIGH)  # FineWeb2's clip of median - std
 MIN_SOURCE_DOCS = 5  # fewer documents of a source (in the language or the reference) say nothing
 SUMMARY_NAME = "CALIBRATION.md"
@@ -157,14 +157,14 @@ def measure(documents: Iterable[Document], max_docs: int) -> dict[str, LanguageS
 # -------------------------------------------------------------------------------------- calibration
 
 
-def _rule_value(profile: LanguageProfile, rule: Rule) -> float | None:
+def _rule_value(profile: LanguageProfile, rule: Threshold) -> float | None:
     value = getattr(profile, rule.key)
     if rule.n is None:
         return value
     return dict(value).get(rule.n)
 
 
-def _set_rule_value(values: dict, rule: Rule, value: float | int) -> None:
+def _set_rule_value(values: dict, rule: Threshold, value: float | int) -> None:
     if rule.n is None:
         values[rule.key] = value
     else:
@@ -172,7 +172,7 @@ def _set_rule_value(values: dict, rule: Rule, value: float | int) -> None:
 
 
 def _merged_threshold(
-    sample: LanguageSample, reference: LanguageSample, rule: Rule, ref_threshold: float, metric_of
+    sample: LanguageSample, reference: LanguageSample, rule: Threshold, ref_threshold: float, metric_of
 ) -> float | None:
     """Per-source matched thresholds, averaged weighted by the language's documents in each source."""
     total, weight = 0.0, 0
@@ -221,10 +221,12 @@ def calibrate_language(
     calibrated: list[str] = []
     loosened: list[str] = []
 
+    thresholds = calibrated_thresholds()
     if tier != "none":
-        for rule in RULES:
+        small_sample = small_sample_keys()
+        for rule in thresholds:
             ref_threshold = _rule_value(reference_profile, rule)
-            if ref_threshold is None or (tier == "partial" and rule.key not in SMALL_SAMPLE_KEYS):
+            if ref_threshold is None or (tier == "partial" and rule.key not in small_sample):
                 continue
             if language == settings.reference:  # datatrove's English thresholds, by definition
                 threshold = ref_threshold
@@ -247,7 +249,7 @@ def calibrate_language(
         low, high = settings.language_score_range
         values["language_score"] = min(max(values["language_score"], low), high)
 
-    all_keys = [r.name for r in RULES] + ["stopwords", "min_stop_words", "language_score"]
+    all_keys = [r.name for r in thresholds] + ["stopwords", stop_words_threshold().key, "language_score"]
     fell_back = [k for k in all_keys if k not in calibrated and not _disabled(defaults, k)]
     values["calibration"] = {
         "by": f"curator profiles calibrate (share matching against {settings.reference})",
@@ -289,11 +291,12 @@ def _calibrate_stopwords(
         words = ref_words if s is reference else own
         return np.asarray([stop_word_count(ws, words) for ws in s.word_sets[source]], dtype=float)
 
-    ref_min = reference_profile.min_stop_words
-    threshold = _merged_threshold(sample, reference, STOP_WORDS_RULE, ref_min, stop_counts)
+    rule = stop_words_threshold()
+    ref_min = _rule_value(reference_profile, rule)
+    threshold = _merged_threshold(sample, reference, rule, ref_min, stop_counts)
     if threshold is not None:
-        values["min_stop_words"] = final_threshold(threshold, ref_min, STOP_WORDS_RULE)
-        calibrated.append("min_stop_words")
+        _set_rule_value(values, rule, final_threshold(threshold, ref_min, rule))
+        calibrated.append(rule.name)
 
 
 def _pooled(sample: LanguageSample, metric: str) -> np.ndarray:
@@ -311,11 +314,12 @@ def _keep_clean_text(values: dict, sample: LanguageSample, max_removed: float) -
     length stays the same content in every language."""
     loosened = []
     stopwords = set(values.get("stopwords") or ())
-    for rule in [*RULES, STOP_WORDS_RULE]:
+    stop_words_rule = stop_words_threshold()
+    for rule in [*calibrated_thresholds(), stop_words_rule]:
         current = values[rule.key] if rule.n is None else dict(values[rule.key]).get(rule.n)
-        if current is None or (rule is STOP_WORDS_RULE and not stopwords):
+        if current is None or (rule is stop_words_rule and not stopwords):
             continue
-        if rule is STOP_WORDS_RULE:
+        if rule is stop_words_rule:
             pooled = np.asarray(
                 [stop_word_count(ws, stopwords) for wss in sample.word_sets.values() for ws in wss]
             )
@@ -324,8 +328,8 @@ def _keep_clean_text(values: dict, sample: LanguageSample, max_removed: float) -
         relaxed = loosen_to_keep(current, pooled, max_removed, rule)
         if relaxed == current:
             continue
-        if rule is STOP_WORDS_RULE and relaxed < 1:  # too many documents without any: the rule is off
-            values["min_stop_words"] = None
+        if rule is stop_words_rule and relaxed < 1:  # too many documents without any: the rule is off
+            values[rule.key] = None
         else:
             _set_rule_value(values, rule, final_threshold(relaxed, relaxed, rule))
         loosened.append(rule.name)
@@ -347,7 +351,7 @@ def borrow_from_script(result: LanguageResult, calibrated: list[LanguageResult])
     values = result.profile.model_dump()
     defaults = LanguageProfile.model_validate({**values, "calibration": None})
     borrowed = []
-    for rule in RULES:
+    for rule in calibrated_thresholds():
         own = _rule_value(defaults, rule)
         theirs = [_rule_value(p, rule) for p in donors]
         if own is None or any(v is None for v in theirs):

@@ -2,7 +2,9 @@
 
 GopherRepetitionFilter, FineWebQualityFilter and GopherQualityFilter each compare one number per rule
 with a threshold; calibrating a threshold means knowing the distribution of that number per language.
-The helpers come from datatrove itself so a value here is the value the filter sees.
+The helpers come from datatrove itself so a value here is the value the filter sees. The names are
+the `metric`s of the rule table (text/rules.py), which says which rule compares which one; the
+n-gram sizes and the short-line length are the table's defaults, read at call time.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from datatrove.pipeline.filters.gopher_repetition_filter import (
 )
 from datatrove.utils.text import PUNCTUATION_SET, TERMINAL_PUNCTUATION
 
-TOP_N_GRAMS = (2, 3, 4)
-DUP_N_GRAMS = (5, 6, 7, 8, 9, 10)
+from curator.text.rules import rule, setting
+
 _PARAGRAPHS = re.compile(r"\n{2,}")
 _LINES = re.compile("\n+")
 _STOP_CHARS = tuple(TERMINAL_PUNCTUATION)
@@ -36,20 +38,22 @@ def repetition_metrics(text: str, words: list[str]) -> dict[str, float]:
         "dup_line_frac": line_dups / len(lines),
         "dup_line_char_frac": line_dup_chars / len(text),
     }
-    for n in TOP_N_GRAMS:
+    top, duplicated = rule("top_n_grams"), rule("dup_n_grams")
+    for n, _ in top.default:
         n_grams = get_n_grams(words, n)
-        values[f"top_{n}_gram"] = find_top_duplicate(n_grams) / len(text) if n_grams else 0.0
-    for n in DUP_N_GRAMS:
-        values[f"dup_{n}_gram"] = find_all_duplicate(words, n) / len(text)
+        values[top.metric.format(n=n)] = find_top_duplicate(n_grams) / len(text) if n_grams else 0.0
+    for n, _ in duplicated.default:
+        values[duplicated.metric.format(n=n)] = find_all_duplicate(words, n) / len(text)
     return values
 
 
 def fineweb_metrics(text: str, words: list[str]) -> dict[str, float]:
-    """FineWebQualityFilter's ratios, with its default stop characters and short-line length (30)."""
+    """FineWebQualityFilter's ratios, with its default stop characters and the default short-line length."""
     lines = [line for line in text.split("\n") if line.strip() != ""]
+    short = setting("short_line_length").default
     return {
         "line_punct_ratio": sum(1 for line in lines if line.endswith(_STOP_CHARS)) / len(lines),
-        "short_line_ratio": sum(1 for line in lines if len(line) <= 30) / len(lines),
+        "short_line_ratio": sum(1 for line in lines if len(line) <= short) / len(lines),
         "char_dup_ratio": find_duplicates(lines)[1] / max(1, len(text.replace("\n", ""))),
         "new_line_ratio": text.count("\n") / max(1, len(words)),
     }

@@ -23,6 +23,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from curator.text import rules
+from curator.text.rules import Rule
+
 # the reference must remove at least this share (and 3 documents) for plain share matching
 MIN_MATCHED_SHARE = 0.02
 MIN_MATCHED_DOCS = 3
@@ -33,70 +36,71 @@ SPREAD_QUANTILES = (0.05, 0.95)
 
 
 @dataclass(frozen=True)
-class Rule:
-    """One filter rule: the profile key (and n for n-gram lists) it sets, the metric it reads."""
+class Threshold:
+    """One calibrated number: a rule's threshold, or one n's fraction of an n-gram list rule.
+    Everything but `n` is the rule's row of the rule table (text/rules.py)."""
 
-    key: str
-    metric: str
-    removes_above: bool  # True: documents with metric > threshold are removed; False: metric < threshold
-    size_like: bool = False  # scales with word/length units: extrapolate by ratio of medians
-    may_tighten: bool = False  # may end stricter than the reference threshold (unit-dependent rules)
-    integer: bool = False
-    upper_bound: float | None = 1.0  # largest meaningful threshold (fractions)
-    n: int | None = None  # for top_n_grams / dup_n_grams entries
+    rule: Rule
+    n: int | None = None
+
+    @property
+    def key(self) -> str:  # the profile key it sets
+        return self.rule.name
 
     @property
     def name(self) -> str:
         return f"{self.key}[{self.n}]" if self.n is not None else self.key
 
+    @property
+    def metric(self) -> str:  # calibrate/metrics.py's name of the value compared
+        return self.rule.metric.format(n=self.n)
 
-def _rules() -> list[Rule]:
-    rules = [
-        Rule("dup_para_frac", "dup_para_frac", True),
-        Rule("dup_para_char_frac", "dup_para_char_frac", True),
-        Rule("dup_line_frac", "dup_line_frac", True),
-        Rule("dup_line_char_frac", "dup_line_char_frac", True),
-    ]
-    rules += [Rule("top_n_grams", f"top_{n}_gram", True, n=n) for n in (2, 3, 4)]
-    rules += [Rule("dup_n_grams", f"dup_{n}_gram", True, n=n) for n in (5, 6, 7, 8, 9, 10)]
-    rules += [
-        Rule("line_punct_thr", "line_punct_ratio", False),
-        Rule("short_line_thr", "short_line_ratio", True),
-        Rule("char_duplicates_ratio", "char_dup_ratio", True),
-        Rule("new_line_ratio", "new_line_ratio", True, size_like=True, may_tighten=True, upper_bound=None),
-        Rule(
-            "min_doc_words",
-            "doc_words",
-            False,
-            size_like=True,
-            may_tighten=True,
-            integer=True,
-            upper_bound=None,
-        ),
-        Rule(
-            "max_doc_words",
-            "doc_words",
-            True,
-            size_like=True,
-            may_tighten=True,
-            integer=True,
-            upper_bound=None,
-        ),
-        Rule("min_avg_word_length", "avg_word_length", False, size_like=True, upper_bound=None),
-        Rule(
-            "max_avg_word_length", "avg_word_length", True, size_like=True, may_tighten=True, upper_bound=None
-        ),
-        Rule("max_symbol_word_ratio", "symbol_word_ratio", True, upper_bound=None),
-        Rule("max_bullet_lines_ratio", "bullet_lines_ratio", True),
-        Rule("max_ellipsis_lines_ratio", "ellipsis_lines_ratio", True),
-        Rule("max_non_alpha_words_ratio", "alpha_words_ratio", False),
-    ]
-    return rules
+    @property
+    def removes_above(self) -> bool:  # True: metric > threshold removes; False: metric < threshold
+        return self.rule.removes_above
+
+    @property
+    def integer(self) -> bool:
+        return self.rule.kind is int
+
+    @property
+    def size_like(self) -> bool:
+        return self.rule.calibration.size_like
+
+    @property
+    def may_tighten(self) -> bool:
+        return self.rule.calibration.may_tighten
+
+    @property
+    def upper_bound(self) -> float | None:
+        return self.rule.calibration.upper_bound
 
 
-RULES = _rules()
-# what can be measured from a handful of documents (the rest needs a distribution's tail)
-SMALL_SAMPLE_KEYS = ("min_avg_word_length", "max_avg_word_length")
+def calibrated_thresholds() -> list[Threshold]:
+    """Every threshold matched on a metric of calibrate/metrics.py, in the rule table's order (the
+    n-gram lists: one per n of the rule's default list). The table is read now, not at import."""
+    thresholds = []
+    for row in rules.RULE_TABLE:
+        if row.calibration is None or row.calibration.stop_words:
+            continue
+        if row.kind is list:
+            thresholds += [Threshold(row, n) for n, _ in row.default]
+        else:
+            thresholds.append(Threshold(row))
+    return thresholds
+
+
+def stop_words_threshold() -> Threshold:
+    """min_stop_words: matched on the count of the language's own stop words, once they are chosen."""
+    (row,) = [row for row in rules.RULE_TABLE if row.calibration is not None and row.calibration.stop_words]
+    return Threshold(row)
+
+
+def small_sample_keys() -> tuple[str, ...]:
+    """What can be measured from a handful of documents (the rest needs a distribution's tail)."""
+    return tuple(
+        row.name for row in rules.RULE_TABLE if row.calibration is not None and row.calibration.small_sample
+    )
 
 
 def removed_share(values: np.ndarray, threshold: float, removes_above: bool) -> float:
@@ -117,7 +121,7 @@ def _spread(values: np.ndarray) -> float:
 
 
 def match_threshold(
-    reference: np.ndarray, reference_threshold: float, values: np.ndarray, rule: Rule
+    reference: np.ndarray, reference_threshold: float, values: np.ndarray, rule: Threshold
 ) -> tuple[float | None, str]:
     """(threshold for `values`, how it was found); None when the data says nothing about this rule."""
     share = removed_share(reference, reference_threshold, rule.removes_above)
@@ -143,7 +147,7 @@ def match_threshold(
     return threshold, how
 
 
-def loosen_to_keep(value: float, values: np.ndarray, max_removed: float, rule: Rule) -> float:
+def loosen_to_keep(value: float, values: np.ndarray, max_removed: float, rule: Threshold) -> float:
     """`value`, loosened so that it removes at most `max_removed` of `values` (clean calibration text)."""
     if not len(values) or removed_share(values, value, rule.removes_above) <= max_removed:
         return value
@@ -151,7 +155,7 @@ def loosen_to_keep(value: float, values: np.ndarray, max_removed: float, rule: R
     return max(value, limit) if rule.removes_above else min(value, limit)
 
 
-def final_threshold(value: float, reference_threshold: float, rule: Rule) -> float | int:
+def final_threshold(value: float, reference_threshold: float, rule: Threshold) -> float | int:
     """Apply the rule's direction policy, clip to the metric's range, round towards keeping documents."""
     if not rule.may_tighten:
         value = max(value, reference_threshold) if rule.removes_above else min(value, reference_threshold)

@@ -186,7 +186,7 @@ def distributions_section(layout: RunLayout, record: dict) -> str:
 
 
 def _language_thresholds(record: dict, languages: list[str]) -> dict[str, float]:
-    from curator.core.profiles import load_profile
+    from curator.text.profiles import load_profile
 
     profiles = None
     for stage in record.get("config", {}).get("stages", []):

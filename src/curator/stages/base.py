@@ -138,7 +138,7 @@ class Block(ABC):
         return str(self.ctx.resolve(folder)) if folder else None
 
     def profiles_problems(self) -> list[Problem]:
-        from curator.core.profiles import check_profiles_dir
+        from curator.text.profiles import check_profiles_dir
 
         problem = check_profiles_dir(self.profiles_dir(), shown=getattr(self.params, "profiles", None))
         return [Problem("profiles", problem)] if problem else []

@@ -1,6 +1,6 @@
 """Rule names, disable and overrides over a profile."""
 
-from curator.core.profiles import LanguageProfile
+from curator.text.profiles import LanguageProfile
 from curator.text.rules import FAMILIES, apply_config, config_problems
 
 

@@ -16,7 +16,6 @@ from datatrove.utils.logging import logger
 
 from curator.core.docio import doc_language
 from curator.core.preload import import_if_installed
-from curator.core.profiles import load_profile
 from curator.stages.dedup.files import (
     EXACT_BAND,
     KEY_DTYPE,
@@ -29,6 +28,7 @@ from curator.stages.dedup.files import (
 )
 from curator.stages.dedup.minhash import MinhashScheme, band_keys, signatures, text_keys
 from curator.stages.dedup.shingles import Shingler
+from curator.text.profiles import load_profile
 from curator.text.tokenizers import resolve, word_tokenizer
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib.util import find_spec
 
 from curator.core.errors import ConfigError
-from curator.core.profiles import check_profiles_dir, load_profile, profiles_dir
+from curator.text.profiles import check_profiles_dir, load_profile, profiles_dir
 from curator.text.rules import apply_config, config_problems
 from curator.text.tokenizers import tokenizer_problem
 

@@ -12,9 +12,10 @@ Where datatrove would divide by zero (no words), the document is removed as `<fa
 
 from __future__ import annotations
 
+import operator
 import re
 from collections import Counter
-from functools import cached_property
+from functools import cached_property, partial
 from itertools import filterfalse
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,9 @@ from datatrove.utils.text import PUNCTUATION_SET, TERMINAL_PUNCTUATION
 
 from curator.core.docio import doc_language
 from curator.core.filter_base import CuratorFilter
-from curator.core.profiles import LanguageProfile, load_profile
 from curator.stages.filters.ngrams import NgramStats
-from curator.text.rules import apply_config, family_enabled
+from curator.text.profiles import LanguageProfile, load_profile
+from curator.text.rules import FAMILIES, Rule, apply_config, enabled, family_enabled, rule
 from curator.text.words import WordSplitter, word_splitter
 
 PARAGRAPH_BREAK = re.compile(r"\n{2,}")
@@ -74,8 +75,49 @@ class _Text:
         return parts if len(parts) <= 2 else [parts[0], *filter(None, parts[1:-1]), parts[-1]]
 
 
+class Limit:
+    """One enabled rule of one language: its threshold, its comparison and its reasons (its row)."""
+
+    __slots__ = ("fails", "reason", "reasons", "rule", "threshold")
+
+    def __init__(self, rule: Rule, threshold: float):
+        self.rule, self.threshold = rule, threshold
+        self.reasons = rule.reasons
+        self.reason = rule.reason
+        # `fails(value)`: threshold < value ("max") or threshold > value ("min"), one C call
+        self.fails = partial(operator.lt if rule.removes_above else operator.gt, threshold)
+
+
+class NgramLimits:
+    """An n-gram list rule of one language: (n, fraction) pairs, its row's direction and reason."""
+
+    __slots__ = ("ns", "pairs", "rule")
+
+    def __init__(self, rule: Rule, pairs: list[tuple[int, float]]):
+        self.rule, self.pairs = rule, list(pairs)
+        self.ns = [n for n, _ in self.pairs]
+
+    def reason(self, n: int) -> str:
+        return self.rule.reason.format(n=n)
+
+
+def _limit(profile: LanguageProfile, name: str) -> Limit | None:
+    """The rule's limit, or None where datatrove skips the rule (threshold None, or 0 in the Gopher
+    families)."""
+    row = rule(name)
+    threshold = getattr(profile, name)
+    return Limit(row, threshold) if enabled(row, threshold) else None
+
+
+def _ngram_limits(profile: LanguageProfile, name: str) -> NgramLimits | None:
+    row = rule(name)
+    pairs = getattr(profile, name)
+    return NgramLimits(row, pairs) if enabled(row, pairs) else None
+
+
 class LanguageRules:
-    """One language's thresholds (profile + config) and word splitter; `first_failure(text)`."""
+    """One language's rules (rows of text/rules.py with the profile's thresholds, after the config)
+    and word splitter; `first_failure(text)`."""
 
     def __init__(self, profile: LanguageProfile):
         self.profile = p = profile
@@ -85,80 +127,95 @@ class LanguageRules:
         self.quality = family_enabled(p, "gopher_quality")
         self.stop_chars = tuple(p.stop_chars) if p.stop_chars is not None else DEFAULT_STOP_CHARS
         self.stopwords = frozenset(p.stopwords)
+        self.short_line_length = p.short_line_length
+        self.line_punct_exclude_zero = p.line_punct_exclude_zero
+        for name in FAMILIES["gopher_repetition"] + FAMILIES["fineweb_quality"] + FAMILIES["gopher_quality"]:
+            limit = _ngram_limits(p, name) if rule(name).kind is list else _limit(p, name)
+            setattr(self, name, limit)
 
     def first_failure(self, text: str) -> str | None:
         """The reason of the first rule the text fails, in datatrove's order, or None to keep it."""
         doc = _Text(text, self.splitter)
-        for enabled, family, check in (
+        for enabled_, family, check in (
             (self.repetition, "gopher_repetition:", self._repetition),
             (self.fineweb, "fineweb_quality:", self._fineweb),
             (self.quality, "gopher_quality:", self._quality),
         ):
-            if enabled and (reason := check(doc)):
+            if enabled_ and (reason := check(doc)):
                 return family + reason
         return None
 
     def _repetition(self, doc: _Text) -> str | None:
-        p, text = self.profile, doc.text
+        text = doc.text
         if not text:
             return "empty"
         size = len(text)
-        if p.dup_para_frac or p.dup_para_char_frac:
+        para, para_char = self.dup_para_frac, self.dup_para_char_frac
+        if para or para_char:
             paragraphs = doc.paragraphs()
             repeated, chars = count_duplicates(paragraphs)
-            if p.dup_para_frac and repeated / len(paragraphs) > p.dup_para_frac:
-                return "dup_para_frac"
-            if p.dup_para_char_frac and chars / size > p.dup_para_char_frac:
-                return "dup_para_char_frac"
-        if p.dup_line_frac or p.dup_line_char_frac:
+            if para and para.fails(repeated / len(paragraphs)):
+                return para.reason
+            if para_char and para_char.fails(chars / size):
+                return para_char.reason
+        line, line_char = self.dup_line_frac, self.dup_line_char_frac
+        if line or line_char:
             lines = doc.newline_runs()
             repeated, chars = count_duplicates(lines)
-            if p.dup_line_frac and repeated / len(lines) > p.dup_line_frac:
-                return "dup_line_frac"
-            if p.dup_line_char_frac and chars / size > p.dup_line_char_frac:
-                return "dup_line_char_frac"
-        if not (p.top_n_grams or p.dup_n_grams):
+            if line and line.fails(repeated / len(lines)):
+                return line.reason
+            if line_char and line_char.fails(chars / size):
+                return line_char.reason
+        top, duplicated = self.top_n_grams, self.dup_n_grams
+        if not (top or duplicated):
             return None
         ngrams = NgramStats(doc.words)
-        # Each bound is at least the exact number: below the threshold, the exact one is too.
+        # Each bound is at least the exact number: below a maximum, the exact one is too (a minimum
+        # has no such shortcut: the exact number decides).
         top_bounds, duplicated_bounds = ngrams.bounds(
-            [n for n, _ in p.top_n_grams], [n for n, _ in p.dup_n_grams]
+            top.ns if top else [], duplicated.ns if duplicated else []
         )
-        for (n, fraction), bound in zip(p.top_n_grams, top_bounds, strict=True):
-            if bound / size > fraction:
-                top = ngrams.top_duplicate_chars(n)
-                if top is not None and top / size > fraction:
-                    return f"top_{n}_gram"
-        for (n, fraction), bound in zip(p.dup_n_grams, duplicated_bounds, strict=True):
-            if bound / size > fraction and ngrams.duplicated_chars(n) / size > fraction:
-                return f"duplicated_{n}_n_grams"
+        if top:
+            above = top.rule.removes_above
+            for (n, fraction), bound in zip(top.pairs, top_bounds, strict=True):
+                if not above or bound / size > fraction:
+                    exact = ngrams.top_duplicate_chars(n)
+                    if exact is not None and top.rule.fails(exact / size, fraction):
+                        return top.reason(n)
+        if duplicated:
+            above = duplicated.rule.removes_above
+            for (n, fraction), bound in zip(duplicated.pairs, duplicated_bounds, strict=True):
+                if (not above or bound / size > fraction) and duplicated.rule.fails(
+                    ngrams.duplicated_chars(n) / size, fraction
+                ):
+                    return duplicated.reason(n)
         return None
 
     def _fineweb(self, doc: _Text) -> str | None:
-        p, text = self.profile, doc.text
+        text = doc.text
         lines = list(filter(str.strip, doc.newline_parts))  # datatrove: lines whose strip() is not ""
         if not lines:
             return "empty"
-        if p.line_punct_thr is not None:
+        if punct := self.line_punct_thr:
             ratio = sum(1 for line in lines if line.endswith(self.stop_chars)) / len(lines)
-            if ratio < p.line_punct_thr and not (ratio == 0 and p.line_punct_exclude_zero):
-                return "line_punct_ratio"
-        if p.short_line_thr is not None:
-            ratio = sum(1 for line in lines if len(line) <= p.short_line_length) / len(lines)
-            if ratio > p.short_line_thr:
-                return "short_line_ratio"
-        if p.char_duplicates_ratio is not None:
-            if count_duplicates(lines)[1] / len(text.replace("\n", "")) > p.char_duplicates_ratio:
-                return "char_dup_ratio"
-        if p.new_line_ratio is not None:
+            if punct.fails(ratio) and not (ratio == 0 and self.line_punct_exclude_zero):
+                return punct.reason
+        if short := self.short_line_thr:
+            ratio = sum(1 for line in lines if len(line) <= self.short_line_length) / len(lines)
+            if short.fails(ratio):
+                return short.reason
+        if char_dup := self.char_duplicates_ratio:
+            if char_dup.fails(count_duplicates(lines)[1] / len(text.replace("\n", ""))):
+                return char_dup.reason
+        if new_line := self.new_line_ratio:
             if not doc.words:
                 return "empty"
-            if text.count("\n") / len(doc.words) > p.new_line_ratio:
-                return "list_ratio"
+            if new_line.fails(text.count("\n") / len(doc.words)):
+                return new_line.reason
         return None
 
     def _quality(self, doc: _Text) -> str | None:
-        p, text, words = self.profile, doc.text, doc.words
+        text, words = doc.text, doc.words
         n_words = len(words)
         counts = Counter(words)
         # Few distinct words lack a letter, and only those can be punctuation only (datatrove's
@@ -167,44 +224,46 @@ class LanguageRules:
         maybe_symbols = counts if PUNCTUATION_HAS_LETTERS else letterless
         symbols = [word for word in maybe_symbols if PUNCTUATION_SET.issuperset(word)]
         n_non_symbol = n_words - sum(counts[word] for word in symbols)
-        if p.min_doc_words and n_non_symbol < p.min_doc_words:
-            return "gopher_short_doc"
-        if p.max_doc_words and n_non_symbol > p.max_doc_words:
-            return "gopher_long_doc"
-        if n_non_symbol and (p.min_avg_word_length or p.max_avg_word_length):  # no words: mean is NaN, passes
+        if (short := self.min_doc_words) and short.fails(n_non_symbol):
+            return short.reason
+        if (long := self.max_doc_words) and long.fails(n_non_symbol):
+            return long.reason
+        min_length, max_length = self.min_avg_word_length, self.max_avg_word_length
+        if n_non_symbol and (min_length or max_length):  # no words: mean is NaN, passes
             symbol_chars = sum(len(word) * counts[word] for word in symbols)
             mean_length = (sum(map(len, words)) - symbol_chars) / n_non_symbol
-            if p.min_avg_word_length and mean_length < p.min_avg_word_length:
-                return "gopher_below_avg_threshold"
-            if p.max_avg_word_length and mean_length > p.max_avg_word_length:
-                return "gopher_above_avg_threshold"
-        if p.max_symbol_word_ratio:
+            if min_length and min_length.fails(mean_length):
+                return min_length.reason
+            if max_length and max_length.fails(mean_length):
+                return max_length.reason
+        if symbol := self.max_symbol_word_ratio:
             if not n_words:
                 return "empty"
-            if text.count("#") / n_words > p.max_symbol_word_ratio:
-                return "gopher_too_many_hashes"
-            if (text.count("...") + text.count("…")) / n_words > p.max_symbol_word_ratio:
-                return "gopher_too_many_ellipsis"
-        if p.max_bullet_lines_ratio or p.max_ellipsis_lines_ratio:
+            if symbol.fails(text.count("#") / n_words):
+                return symbol.reasons[0]
+            if symbol.fails((text.count("...") + text.count("…")) / n_words):
+                return symbol.reasons[1]
+        bullets, ellipses = self.max_bullet_lines_ratio, self.max_ellipsis_lines_ratio
+        if bullets or ellipses:
             lines = text.splitlines()
             if not lines:
                 return "empty"
-            if p.max_bullet_lines_ratio:
-                bullets = sum(1 for line in lines if line.lstrip().startswith(BULLETS))
-                if bullets / len(lines) > p.max_bullet_lines_ratio:
-                    return "gopher_too_many_bullets"
-            if p.max_ellipsis_lines_ratio:
-                ellipses = sum(1 for line in lines if line.rstrip().endswith(ELLIPSES))
-                if ellipses / len(lines) > p.max_ellipsis_lines_ratio:
-                    return "gopher_too_many_end_ellipsis"
-        if p.max_non_alpha_words_ratio:
+            if bullets:
+                n_bullets = sum(1 for line in lines if line.lstrip().startswith(BULLETS))
+                if bullets.fails(n_bullets / len(lines)):
+                    return bullets.reason
+            if ellipses:
+                n_ellipses = sum(1 for line in lines if line.rstrip().endswith(ELLIPSES))
+                if ellipses.fails(n_ellipses / len(lines)):
+                    return ellipses.reason
+        if alpha := self.max_non_alpha_words_ratio:
             if not n_words:
                 return "empty"
             with_letters = n_words - sum(counts[word] for word in letterless)
-            if with_letters / n_words < p.max_non_alpha_words_ratio:
-                return "gopher_below_alpha_threshold"
-        if p.min_stop_words and len(self.stopwords.intersection(counts)) < p.min_stop_words:
-            return "gopher_enough_stop_words"
+            if alpha.fails(with_letters / n_words):
+                return alpha.reason
+        if (stop := self.min_stop_words) and stop.fails(len(self.stopwords.intersection(counts))):
+            return stop.reason
         return None
 
 

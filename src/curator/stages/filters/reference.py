@@ -1,7 +1,9 @@
 """datatrove's own filter chain configured from a language profile: what the fused filter must equal.
 
-Used by the agreement tests and `scripts/bench/filters.py`. FineWebQualityFilter has no "off"
-for a threshold, so a None threshold becomes a value that can never fail.
+Used by the agreement tests and `scripts/bench/filters.py`. The constructor arguments come from the
+rule table (text/rules.py): each row's profile value under its name, each setting under its
+datatrove argument. FineWebQualityFilter has no "off" for a threshold, so a None threshold becomes
+a value that can never fail.
 """
 
 from __future__ import annotations
@@ -12,53 +14,44 @@ from datatrove.data import Document
 from datatrove.pipeline.filters import FineWebQualityFilter, GopherQualityFilter, GopherRepetitionFilter
 from datatrove.pipeline.filters.base_filter import BaseFilter, get_filter_result
 
-from curator.core.profiles import LanguageProfile
+from curator.text.profiles import LanguageProfile
+from curator.text.rules import FAMILY_TABLE, Rule, family, family_rules, family_settings
 from curator.text.tokenizers import word_tokenizer
 
-FAMILY_OF = {
-    GopherRepetitionFilter: "gopher_repetition",
-    FineWebQualityFilter: "fineweb_quality",
-    GopherQualityFilter: "gopher_quality",
+FAMILY_OF_FILTER = {f.datatrove_filter: f.name for f in FAMILY_TABLE}
+
+FILTER_CLASSES = {
+    cls.__name__: cls for cls in (GopherRepetitionFilter, FineWebQualityFilter, GopherQualityFilter)
 }
+
+
+def _argument(row: Rule, value):
+    """A profile value as the datatrove filter's constructor wants it. A FineWebQualityFilter
+    threshold that is off becomes one no document fails (the side its row removes from)."""
+    if row.kind is list:
+        return tuple(value)
+    if value is None and not family(row.family).zero_is_off:
+        return math.inf if row.removes_above else -math.inf
+    return value
+
+
+def filter_arguments(profile: LanguageProfile, family_name: str) -> dict:
+    """The constructor arguments of one family's datatrove filter, from its rows and settings."""
+    p = profile
+    arguments = {row.name: _argument(row, getattr(p, row.name)) for row in family_rules(family_name)}
+    for setting in family_settings(family_name):
+        value = getattr(p, setting.name)
+        # lists as tuples: str.endswith needs one (stop_chars), set() takes any (stop_words)
+        arguments[setting.datatrove_arg] = tuple(value) if isinstance(value, list) else value
+    return arguments
 
 
 def datatrove_chain(profile: LanguageProfile) -> list[BaseFilter]:
     """GopherRepetitionFilter, FineWebQualityFilter, GopherQualityFilter with the profile's thresholds."""
-    p = profile
-    language = word_tokenizer(p.tokenizer_key)  # datatrove accepts a tokenizer object as `language`
+    language = word_tokenizer(profile.tokenizer_key)  # datatrove accepts a tokenizer object as `language`
     return [
-        GopherRepetitionFilter(
-            dup_line_frac=p.dup_line_frac,
-            dup_para_frac=p.dup_para_frac,
-            dup_line_char_frac=p.dup_line_char_frac,
-            dup_para_char_frac=p.dup_para_char_frac,
-            top_n_grams=tuple(p.top_n_grams),
-            dup_n_grams=tuple(p.dup_n_grams),
-            language=language,
-        ),
-        FineWebQualityFilter(
-            line_punct_thr=-math.inf if p.line_punct_thr is None else p.line_punct_thr,
-            line_punct_exclude_zero=p.line_punct_exclude_zero,
-            stop_chars=tuple(p.stop_chars) if p.stop_chars is not None else None,
-            short_line_thr=math.inf if p.short_line_thr is None else p.short_line_thr,
-            short_line_length=p.short_line_length,
-            char_duplicates_ratio=math.inf if p.char_duplicates_ratio is None else p.char_duplicates_ratio,
-            new_line_ratio=math.inf if p.new_line_ratio is None else p.new_line_ratio,
-            language=language,
-        ),
-        GopherQualityFilter(
-            min_doc_words=p.min_doc_words,
-            max_doc_words=p.max_doc_words,
-            min_avg_word_length=p.min_avg_word_length,
-            max_avg_word_length=p.max_avg_word_length,
-            max_symbol_word_ratio=p.max_symbol_word_ratio,
-            max_bullet_lines_ratio=p.max_bullet_lines_ratio,
-            max_ellipsis_lines_ratio=p.max_ellipsis_lines_ratio,
-            max_non_alpha_words_ratio=p.max_non_alpha_words_ratio,
-            min_stop_words=p.min_stop_words,
-            stop_words=list(p.stopwords),
-            language=language,
-        ),
+        FILTER_CLASSES[f.datatrove_filter](**filter_arguments(profile, f.name), language=language)
+        for f in FAMILY_TABLE
     ]
 
 
@@ -67,5 +60,5 @@ def chain_first_failure(chain: list[BaseFilter], doc: Document) -> str | None:
     for step in chain:
         keep, reason = get_filter_result(step.filter(doc))
         if not keep:
-            return f"{FAMILY_OF[type(step)]}:{reason}"
+            return f"{FAMILY_OF_FILTER[type(step).__name__]}:{reason}"
     return None

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datatrove.data import Document
 
 from curator.core.filter_base import CuratorFilter
-from curator.core.profiles import load_profile
 from curator.stages.lid.engines import UNDETERMINED, LidEngine, lid_input, make_engine
 from curator.text.labels import same_language
+from curator.text.profiles import load_profile
 
 
 def allowed(language: str, allow_list: list[str]) -> bool:

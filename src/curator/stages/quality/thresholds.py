@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from curator.core.profiles import load_profile
+from curator.text.profiles import load_profile
 
 
 @dataclass(frozen=True)
