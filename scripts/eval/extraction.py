@@ -32,7 +32,7 @@ DEFAULT_GOLD = Path(__file__).resolve().parents[2].parent / "shared" / "data" / 
 # variants measured besides each engine's defaults: name -> (engine, options)
 VARIANTS = {
     "trafilatura-fast": ("trafilatura", {"fast": True}),
-    # stock trafilatura (no curator.stages.extract.trafilatura_speedups): same output, stock speed
+    # stock trafilatura (no curator.core.compat.trafilatura_speedups): same output, stock speed
     "trafilatura-stock": ("trafilatura", {"speedups": False}),
 }
 
