@@ -364,10 +364,12 @@ class LocalExecutor:
                 with shared_with_workers(job.pipeline, preload=bool(todo)):
                     runner.run(tick=progress.refresh if progress is not None else None)
             except TaskFailed:
-                write_stage_stats(described, layout)
+                with suppress(OSError):  # the stats so far (rebuilt on resume); the disk may be full
+                    write_stage_stats(described, layout)
                 raise
             except Exception as e:
-                write_stage_stats(described, layout)
+                with suppress(OSError):
+                    write_stage_stats(described, layout)
                 raise CuratorError(
                     f"job {job.name} failed: {type(e).__name__}: {e}. Task logs: {layout.logs(job.name)}/logs/. "
                     f"Fix the cause and rerun the same command to resume."
