@@ -121,7 +121,7 @@ def test_workers_fork_from_a_prepared_process():
     is frozen for the job, so workers inherit the imports and leave the inherited objects alone."""
     import gc
 
-    from curator.exec.run import shared_with_workers
+    from curator.exec.local import shared_with_workers
 
     class Step:
         preloads = 0

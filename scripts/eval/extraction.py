@@ -50,7 +50,7 @@ DEFAULT_GOLD = shared_data("html-gold")
 # variants measured besides each engine's defaults: name -> (engine, options)
 VARIANTS = {
     "trafilatura-fast": ("trafilatura", {"fast": True}),
-    # stock trafilatura (no curator.stages.extract.trafilatura_speedups): same output, stock speed
+    # stock trafilatura (no curator.core.compat.trafilatura_speedups): same output, stock speed
     "trafilatura-stock": ("trafilatura", {"speedups": False}),
 }
 

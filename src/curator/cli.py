@@ -47,7 +47,10 @@ def main():
 @click.option(
     "--progress/--no-progress", default=None, help="Live progress (default: on when attached to a terminal)."
 )
-def run(config, overrides, executor, fresh, progress):
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Tasks' own log lines on the console too (the log files keep all)."
+)
+def run(config, overrides, executor, fresh, progress, verbose):
     """Run the whole stage graph of CONFIG. Rerunning the same command resumes: finished tasks are skipped."""
     from curator.exec.run import run as run_pipeline
 
@@ -61,15 +64,29 @@ def run(config, overrides, executor, fresh, progress):
                 reporter = ProgressReporter(loaded)
             except ImportError:
                 reporter = None
-        record = run_pipeline(loaded, fresh=fresh, executor=executor, progress=reporter)
+        record = run_pipeline(loaded, fresh=fresh, executor=executor, progress=reporter, verbose=verbose)
     except CuratorError as e:
         _fail(e)
     if record.get("status") == "submitted":
         return  # the Slurm submitter printed the job ids
-    out = loaded.output_dir
-    click.echo(
-        f"done in {record.get('seconds', 0):.1f} s: documents in {out / 'data'}; stats in {out / 'stats'}"
-    )
+    _summary(loaded.output_dir, record)
+
+
+def _summary(out: Path, record: dict) -> None:
+    """The end of a run on the terminal: documents in → out per stage, and where everything is."""
+    import json
+
+    click.echo(f"done in {record.get('seconds', 0):.1f} s")
+    order = dict.fromkeys(["read"] + [stage for j in record["jobs"] for stage in j["stages"]])
+    for name in order:
+        path = out / "stats" / f"{name}.json"
+        if path.is_file():
+            st = json.loads(path.read_text())
+            click.echo(f"  {name:<12} {st.get('docs_in', 0):>10,} → {st.get('docs_out', 0):>10,} documents")
+    click.echo(f"documents: {out / 'data'}")
+    click.echo(f"stats:     {out / 'stats'}    logs: {out / 'logs'}")
+    if (out / "report.html").is_file():
+        click.echo(f"report:    {out / 'report.html'}")
 
 
 @main.command()

@@ -2,7 +2,7 @@
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveInt
 
 
 class StrictModel(BaseModel):
@@ -82,6 +82,11 @@ class ExecutorConfig(StrictModel):
     kind: Literal["local", "slurm"] = "local"
     tasks: PositiveInt = Field(4, description="shards of work per stage")
     workers: PositiveInt = Field(2, description="parallel processes on the local executor")
+    stall_seconds: NonNegativeFloat = Field(
+        1800,
+        description="local executor: stop the run when a task shows no progress (no log line, no document) "
+        "for this long, naming the task and its log; 0 = wait for ever",
+    )
     slurm: SlurmConfig = Field(default_factory=SlurmConfig)
 
 

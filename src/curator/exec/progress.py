@@ -1,9 +1,14 @@
 """Live progress of a local run (rich): per job, tasks done/total, documents/s, kept so far, ETA.
-Only used when attached to a terminal; otherwise the runner logs job starts and ends."""
+Only used when attached to a terminal; otherwise the local executor prints a line per job start/end.
+
+No thread: the local executor's supervision loop calls `refresh()` (issue #17: a refresh thread
+holding rich's console lock while the executor forked a task left that lock locked in the task,
+which hung on its first log line). And no redirection of stdout/stderr: a forked task writes to
+the real stderr, never into this process's console.
+"""
 
 from __future__ import annotations
 
-import threading
 import time
 
 from rich.console import Console
@@ -11,7 +16,7 @@ from rich.live import Live
 from rich.table import Table
 
 from curator.core.paths import RunLayout
-from curator.exec.status import job_state
+from curator.exec.state import job_state
 
 
 class ProgressReporter:
@@ -22,8 +27,7 @@ class ProgressReporter:
         self.finished: list[dict] = []
         self._job = None
         self._t0 = None
-        self._stop = threading.Event()
-        self._thread = None
+        self._drawn = 0.0
         self._live = None
 
     def _table(self) -> Table:
@@ -37,7 +41,7 @@ class ProgressReporter:
         return table
 
     def _row(self, job, running: bool) -> dict:
-        st = job_state(self.layout, job.describe(), running)
+        st = job_state(self.layout, job.describe())
         elapsed = time.time() - self._t0
         rate = st.docs_out / elapsed if elapsed > 0 else 0.0
         eta = "-"
@@ -52,28 +56,35 @@ class ProgressReporter:
             "eta": eta if running else "done",
         }
 
-    def _loop(self):
-        while not self._stop.wait(self.refresh_seconds):
-            self._live.update(self._table())
+    def _draw(self) -> None:
+        self._live.update(self._table(), refresh=True)
+        self._drawn = time.monotonic()
 
     def job_started(self, job):
         self._job, self._t0 = job, time.time()
         if self._live is None:
-            self._live = Live(self._table(), console=self.console, refresh_per_second=4, transient=False)
+            self._live = Live(
+                self._table(),
+                console=self.console,
+                auto_refresh=False,  # no refresh thread (see the module's docstring)
+                redirect_stdout=False,
+                redirect_stderr=False,
+                transient=False,
+            )
             self._live.start()
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
-        self._thread.start()
+        self._draw()
+
+    def refresh(self):
+        """Redraw the table if it is older than refresh_seconds (called by the executor's loop)."""
+        if self._live is not None and time.monotonic() - self._drawn >= self.refresh_seconds:
+            self._draw()
 
     def job_finished(self, job):
-        self._stop.set()
-        if self._thread:
-            self._thread.join()
         self.finished.append(self._row(job, running=False))
         self._job = None
-        self._live.update(self._table())
+        self._draw()
 
     def close(self):
-        self._stop.set()
         if self._live is not None:
             self._live.stop()
+            self._live = None

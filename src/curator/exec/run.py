@@ -1,4 +1,6 @@
-"""Run a config: check everything, prepare the output folder, run the jobs in order, write stats.
+"""Run a config, for either executor: check everything (plan), prepare the output folder and
+run.json, hand the jobs to the executor (exec/local.py runs them here, exec/slurm.py queues them),
+then write stats and the report (finalize; after Slurm, its last job runs `curator finalize`).
 
 Resume is datatrove's: each job's logging dir keeps a completion marker per finished task, and a
 rerun skips those tasks. Outputs are atomic, so an unfinished task leaves nothing visible.
@@ -6,17 +8,14 @@ rerun skips those tasks. Outputs are atomic, so an unfinished task leaves nothin
 
 from __future__ import annotations
 
-import functools
-import gc
+import errno
 import hashlib
 import json
 import os
 import platform
-import resource
 import shutil
-import sys
 import time
-from contextlib import contextmanager
+from contextlib import suppress
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -25,7 +24,10 @@ from curator.config.loader import LoadedConfig
 from curator.core.atomic import write_json_atomic
 from curator.core.errors import ConfigError, CuratorError
 from curator.core.paths import RunLayout
-from curator.core.stats import completed_tasks, write_stage_stats
+from curator.core.stats import write_stage_stats
+from curator.exec.local import LocalExecutor, cpu_seconds  # noqa: F401  (cpu_seconds: scripts/bench/e2e.py)
+from curator.exec.slurm import SlurmExecutor, check_overrides
+from curator.exec.state import Executor
 from curator.graph import Job, build_jobs, resolve_inputs
 from curator.report.card import write_card
 
@@ -131,8 +133,6 @@ def run_record(loaded: LoadedConfig, files: list[Path], jobs: list[Job], previou
 
 def plan(loaded: LoadedConfig) -> tuple[list[Path], list[Job]]:
     """Resolve inputs and build the jobs: every config, file and model problem is raised here."""
-    from curator.exec.slurm import check_overrides
-
     files = resolve_inputs(loaded)
     jobs = build_jobs(loaded, files)
     problems = check_overrides(loaded.config.executor.slurm, jobs)
@@ -141,161 +141,67 @@ def plan(loaded: LoadedConfig) -> tuple[list[Path], list[Job]]:
     return files, jobs
 
 
-@contextmanager
-def quiet_task_console():
-    """While live progress is drawn, tasks log to their files only (errors still reach the console)."""
-    import datatrove.executor.base as executor_base
-    from loguru import logger
-
-    original = executor_base.add_task_logger
-
-    def add_task_logger(logging_dir, rank, local_rank=0, node_rank=-1):
-        logfile = original(logging_dir, rank, local_rank, node_rank)
-        logger.remove()
-        logger.add(
-            logfile,
-            level="DEBUG",
-            format="{time:YYYY-MM-DD HH:mm:ss.SSS} | {level: <8} | {name}:{function}:{line} - {message}",
-        )
-        logger.add(sys.stderr, level="ERROR")
-        return logfile
-
-    executor_base.add_task_logger = add_task_logger
-    try:
-        yield
-    finally:
-        executor_base.add_task_logger = original
+def executor_for(kind: str, verbose: bool = False) -> Executor:
+    """The executor of `executor.kind`: both implement exec.state.Executor."""
+    if kind == "slurm":
+        return SlurmExecutor()
+    return LocalExecutor(verbose=verbose)
 
 
-@contextmanager
-def log_sinks_without_path_scan():
-    """Each loguru sink scans the interpreter's library folders (36 sysconfig lookups, ~6 ms) and
-    datatrove adds three sinks per task: ~80% of a small task's overhead. The folders do not change
-    during a run, so they are looked up once; forked task workers inherit the result."""
-    try:
-        from loguru._better_exceptions import ExceptionFormatter
-
-        original = ExceptionFormatter.__dict__["_get_lib_dirs"]
-    except (ImportError, KeyError):  # another loguru: nothing to save
-        yield
-        return
-    ExceptionFormatter._get_lib_dirs = staticmethod(functools.cache(original.__func__))
-    try:
-        yield
-    finally:
-        ExceptionFormatter._get_lib_dirs = original
-
-
-@contextmanager
-def shared_with_workers(pipeline: list, preload: bool = True):
-    """Prepare this process for the local executor to fork a job's workers from it: the steps'
-    preload (imports every task would repeat), then a GC freeze, so the workers' collections
-    neither scan nor copy the objects they inherit (Python's advice for fork without exec)."""
-    from curator.core.preload import preload as preload_steps
-
-    if preload:
-        preload_steps(pipeline)
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
-
-
-def cpu_seconds() -> float:
-    """User+system time of this process and of its children that have ended (a job's task workers)."""
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-
-
-def run_local(jobs: list[Job], loaded: LoadedConfig, layout: RunLayout, progress=None) -> dict[str, dict]:
-    """Run the jobs in order; returns each job's wall and CPU seconds (run.json `job_seconds`)."""
-    if progress is None:
-        with log_sinks_without_path_scan():
-            return _run_local_jobs(jobs, loaded, layout, None)
-    try:
-        with quiet_task_console(), log_sinks_without_path_scan():
-            return _run_local_jobs(jobs, loaded, layout, progress)
-    finally:
-        progress.close()
-
-
-def _run_local_jobs(jobs: list[Job], loaded: LoadedConfig, layout: RunLayout, progress) -> dict[str, dict]:
-    from datatrove.executor.local import LocalPipelineExecutor
-
-    workers = loaded.config.executor.workers
-    described = [j.describe() for j in jobs]
-    seconds: dict[str, dict] = {}
-    for job in jobs:
-        logs = layout.logs(job.name)
-        if progress:
-            progress.job_started(job)
-        wall, cpu = time.perf_counter(), cpu_seconds()
-        executor = LocalPipelineExecutor(
-            job.pipeline,
-            tasks=job.tasks,
-            workers=min(workers, job.tasks),
-            logging_dir=str(logs),
-            skip_completed=True,
-            start_method="fork",
-        )
-        try:
-            with shared_with_workers(job.pipeline, preload=completed_tasks(logs) != set(range(job.tasks))):
-                executor.run()
-        except Exception as e:
-            write_stage_stats(described, layout)
-            raise CuratorError(
-                f"job {job.name} failed: {type(e).__name__}: {e}. Task logs: {logs}/logs/. "
-                f"Fix the cause and rerun the same command to resume."
-            ) from e
-        missing = set(range(job.tasks)) - completed_tasks(logs)
-        if missing:
-            raise CuratorError(f"job {job.name}: tasks {sorted(missing)} did not complete; see {logs}/logs/")
-        write_stage_stats(described, layout)
-        seconds[job.name] = {
-            "wall": round(time.perf_counter() - wall, 2),
-            "cpu": round(cpu_seconds() - cpu, 2),
-        }
-        if progress:
-            progress.job_finished(job)
-    return seconds
-
-
-def run(loaded: LoadedConfig, fresh: bool = False, executor: str | None = None, progress=None) -> dict:
-    """Run (or resume) a config. Returns the final run record."""
+def run(
+    loaded: LoadedConfig,
+    fresh: bool = False,
+    executor: str | None = None,
+    progress=None,
+    verbose: bool = False,
+) -> dict:
+    """Run (or resume) a config. Returns the final run record (status `done`, or `submitted` when
+    the executor only queues the jobs)."""
     if executor:
         loaded.config.executor.kind = executor
     files, jobs = plan(loaded)  # every config/model/file problem surfaces here, before any work
     layout = RunLayout(loaded.output_dir)
-    from curator.exec.slurm import ensure_no_active_jobs
-
-    ensure_no_active_jobs(
-        layout
-    )  # never delete (--fresh) or resubmit a folder that queued jobs still write to
-    previous = prepare_output(layout, loaded, fresh)
-    record = run_record(loaded, files, jobs, previous)
-    write_json_atomic(layout.run_json, record)
-    if loaded.config.executor.kind == "slurm":
-        from curator.exec.slurm import submit_jobs
-
-        try:
-            record["slurm"] = submit_jobs(jobs, loaded, layout)
-        except BaseException:
-            record["status"] = "failed"
+    runner = executor_for(loaded.config.executor.kind, verbose)
+    # never delete (--fresh) or resume a folder that a run or queued jobs still write to
+    for either in (LocalExecutor(), SlurmExecutor()):  # a folder may switch executor between runs
+        either.ensure_idle(layout)
+    try:
+        previous = prepare_output(layout, loaded, fresh)
+        record = run_record(loaded, files, jobs, previous)
+        if runner.kind == "local":
+            record["local"] = LocalExecutor.owner()
+        write_json_atomic(layout.run_json, record)
+    except OSError as e:
+        raise _disk_error(e, layout) from e
+    t0 = time.time()
+    try:
+        record.update(runner.submit(jobs, loaded, layout, progress))
+    except BaseException as e:
+        record["status"] = "failed"
+        with suppress(OSError):  # the disk may be full
             write_json_atomic(layout.run_json, record)
-            raise
+        if isinstance(e, OSError):
+            raise _disk_error(e, layout) from e
+        raise
+    if not runner.waits:
         record["status"] = "submitted"
         write_json_atomic(layout.run_json, record)
         return record
-    t0 = time.time()
     try:
-        record["job_seconds"] = run_local(jobs, loaded, layout, progress)
-    except BaseException:
-        record["status"] = "failed"
-        write_json_atomic(layout.run_json, record)
-        raise
-    finalize(layout, record, seconds=time.time() - t0)
+        finalize(layout, record, seconds=time.time() - t0)
+    except OSError as e:
+        raise _disk_error(e, layout) from e
     return record
+
+
+def _disk_error(e: OSError, layout: RunLayout) -> CuratorError | OSError:
+    """A write of this process that failed for lack of space or quota, as a message that says so."""
+    if e.errno not in (errno.ENOSPC, errno.EDQUOT):
+        return e
+    return CuratorError(
+        f"the disk is full: cannot write {e.filename or layout.root} ({e.strerror}). Free space (or quota) "
+        f"on the output's file system and rerun the same command to resume."
+    )
 
 
 def finalize(layout: RunLayout, record: dict | None = None, seconds: float | None = None) -> dict:

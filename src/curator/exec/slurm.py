@@ -21,7 +21,7 @@ from copy import deepcopy
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import click
 import dill
@@ -31,7 +31,7 @@ from curator.config.schema import SlurmConfig
 from curator.core.atomic import write_json_atomic
 from curator.core.errors import ConfigError, CuratorError
 from curator.core.paths import RunLayout
-from curator.core.stats import completed_tasks
+from curator.exec.state import TaskCounts, completed_tasks, read_run
 
 if TYPE_CHECKING:
     from curator.config.loader import LoadedConfig
@@ -395,18 +395,6 @@ def ensure_no_active_jobs(layout: RunLayout) -> None:
 # --- state of a run, for `curator status` -------------------------------------------------------
 
 
-@dataclass
-class TaskCounts:
-    """Tasks of one job by state. Without Slurm accounting a failure and a cancellation while
-    running look the same: both are `failed` (the task's log: logs/<job>/slurm_logs/)."""
-
-    done: int = 0
-    running: int = 0
-    pending: int = 0
-    failed: int = 0  # started, ended without a completion marker: error, time limit, memory, cancelled
-    not_run: int = 0  # unfinished and never started: cancelled while queued, dependency failed, not submitted
-
-
 def _latest_submission_of(name: str, submissions: list[dict]) -> dict | None:
     for submission in reversed(submissions):
         job = submission["jobs"].get(name)
@@ -450,9 +438,7 @@ def slurm_state(output_dir: str | Path) -> dict[str, dict[str, int]]:
     """Per job of the run in OUTPUT, and its `finalize` job: how many tasks are done, running, pending,
     failed, not run (see TaskCounts). Reads completion markers, OUTPUT/logs/slurm_jobs.json and squeue."""
     layout = RunLayout(Path(output_dir))
-    if not layout.run_json.is_file():
-        raise CuratorError(f"{output_dir}: no run.json; is this a curator output folder?")
-    run = json.loads(layout.run_json.read_text())
+    run = read_run(layout)
     submissions = _read_submissions(layout)
     queue = {
         (e.job_id, e.task_id): e
@@ -483,3 +469,21 @@ def _finalize_counts(layout: RunLayout, run: dict, job_id: str, queue: dict) -> 
         started = (layout.logs(FINALIZE_JOB) / f"slurm-{job_id}.out").is_file()
         return TaskCounts(failed=int(started), not_run=int(not started))
     return TaskCounts(pending=1) if entry.state == "PENDING" else TaskCounts(running=1)
+
+
+class SlurmExecutor:
+    """Queues the jobs as Slurm job arrays (and the finalize job) and returns at once."""
+
+    kind: ClassVar[str] = "slurm"
+    waits: ClassVar[bool] = False
+
+    def ensure_idle(self, layout: RunLayout) -> None:
+        ensure_no_active_jobs(layout)
+
+    def submit(self, jobs: list[Job], loaded: LoadedConfig, layout: RunLayout, progress=None) -> dict:
+        if progress is not None:
+            progress.close()  # nothing runs here to show
+        return {"slurm": submit_jobs(jobs, loaded, layout)}
+
+    def task_counts(self, layout: RunLayout, run: dict) -> dict[str, dict[str, int]]:
+        return slurm_state(layout.root)

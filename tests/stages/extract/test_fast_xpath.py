@@ -1,5 +1,5 @@
 """FastXPath answers trafilatura's pruning expressions exactly as libxml2 does, and trafilatura
-with all its speed-ups (curator.stages.extract.trafilatura_speedups) extracts the same text.
+with all its speed-ups (curator.core.compat.trafilatura_speedups) extracts the same text.
 
 Node for node on real pages (the demo sample, html-gold), text for text through trafilatura, and
 the XPath corner cases one by one (translate, absent attributes, the context element, tags).
@@ -9,6 +9,7 @@ import pytest
 from lxml import etree
 from lxml import html as lxml_html
 
+from curator.core import compat
 from curator.stages.extract import fast_xpath
 from curator.stages.extract.engines import forget_seen_pages, trafilatura_engine
 from scripts.devtools.extract_gold import load_scrapinghub_pages, load_trafilatura_pages
@@ -16,10 +17,9 @@ from tests.conftest import SAMPLE_DIR, shared_data
 
 
 def pruning_expressions():
-    from trafilatura import xpaths
 
-    fast_xpath.uninstall()
-    return [e for name in fast_xpath.PRUNING_LISTS for e in getattr(xpaths, name)]
+    compat.uninstall_fast_pruning()
+    return compat.trafilatura_pruning_expressions()
 
 
 def sample_pages() -> list[str]:
@@ -86,13 +86,13 @@ def test_same_text_through_trafilatura(real_pages):
 def test_install_is_idempotent_and_reversible():
     from trafilatura import xpaths
 
-    fast_xpath.uninstall()
+    compat.uninstall_fast_pruning()
     originals = list(xpaths.OVERALL_DISCARD_XPATH)
     assert not any(isinstance(e, fast_xpath.FastXPath) for e in originals)
-    first = fast_xpath.install()
-    assert first >= 8 and fast_xpath.install() == first
+    first = compat.install_fast_pruning(fast_xpath.parsed_once)
+    assert first >= 8 and compat.install_fast_pruning(fast_xpath.parsed_once) == first
     assert all(isinstance(e, fast_xpath.FastXPath) for e in xpaths.OVERALL_DISCARD_XPATH)
-    fast_xpath.uninstall()
+    compat.uninstall_fast_pruning()
     assert xpaths.OVERALL_DISCARD_XPATH == originals
 
 
@@ -148,8 +148,6 @@ def test_context_element_is_not_selected():
 def test_speedups_switch_on_and_off_together():
     from trafilatura import utils, xpaths
 
-    from curator.stages.extract import trafilatura_speedups
-
     def form_class():
         return type(
             lxml_html.fromstring("<html><body><form></form></body></html>", parser=utils.HTML_PARSER).find(
@@ -157,10 +155,10 @@ def test_speedups_switch_on_and_off_together():
             )
         )
 
-    trafilatura_speedups.use(True)
+    compat.trafilatura_speedups(True, fast_xpath.parsed_once)
     assert form_class() is lxml_html.HtmlElement  # C lookup: no FormElement subclass
     assert isinstance(xpaths.OVERALL_DISCARD_XPATH[0], fast_xpath.FastXPath)
-    trafilatura_speedups.use(False)
+    compat.trafilatura_speedups(False, fast_xpath.parsed_once)
     assert form_class() is lxml_html.FormElement  # lxml.html's own lookup is back
     assert not isinstance(xpaths.OVERALL_DISCARD_XPATH[0], fast_xpath.FastXPath)
-    trafilatura_speedups.use(True)
+    compat.trafilatura_speedups(True, fast_xpath.parsed_once)

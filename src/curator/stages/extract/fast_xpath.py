@@ -8,8 +8,8 @@ on every element: on real pages that was 43% of trafilatura's CPU time (cProfile
 docs/extraction.md). Here each expression of that small grammar is parsed once into per-attribute
 tests — all `contains`/`starts-with`/`=` needles of an attribute in one regex, translate() folded
 into character classes — libxml2 only collects the tested attributes' values, and Python tests
-them. An expression outside the grammar keeps its XPath. `install()` swaps the parsed expressions
-into trafilatura's own lists in place (see trafilatura_speedups.use); tests check the same nodes
+them. An expression outside the grammar keeps its XPath. curator.core.compat.trafilatura_speedups
+swaps the parsed expressions into trafilatura's own lists in place; tests check the same nodes
 and the same text on real pages (tests/stages/extract/test_fast_xpath.py).
 """
 
@@ -229,62 +229,12 @@ def parse(original: etree.XPath) -> FastXPath | None:
     return FastXPath(original, tags, list(by_key.values()))
 
 
-# trafilatura's expression lists that prune_unwanted_nodes() evaluates (trafilatura.xpaths)
-PRUNING_LISTS = (
-    "OVERALL_DISCARD_XPATH",
-    "PAYWALL_DISCARD_XPATH",
-    "REMOVE_COMMENTS_XPATH",
-    "TEASER_DISCARD_XPATH",
-    "PRECISION_DISCARD_XPATH",
-    "DISCARD_IMAGE_ELEMENTS",
-    "COMMENTS_DISCARD_XPATH",
-    "AUTHOR_DISCARD_XPATHS",
-)
-
-
 _parsed_expressions: dict[etree.XPath, FastXPath | None] = {}
 
 
-def _parsed(expression: etree.XPath) -> FastXPath | None:
-    """parse(), once per expression: install() may run again after uninstall()."""
+def parsed_once(expression: etree.XPath) -> FastXPath | None:
+    """parse(), once per expression: the swap-in (curator.core.compat.install_fast_pruning) may run
+    again after it was undone."""
     if expression not in _parsed_expressions:
         _parsed_expressions[expression] = parse(expression)
     return _parsed_expressions[expression]
-
-
-def installed() -> bool:
-    """Whether trafilatura's lists hold FastXPath objects now."""
-    from trafilatura import xpaths
-
-    return any(isinstance(e, FastXPath) for e in xpaths.OVERALL_DISCARD_XPATH)
-
-
-def install() -> int:
-    """Replace, in place, every parseable expression of trafilatura's pruning lists (idempotent).
-    Returns how many expressions are now answered by FastXPath."""
-    from trafilatura import xpaths
-
-    replaced = 0
-    for name in PRUNING_LISTS:
-        expressions = getattr(xpaths, name, None)
-        if not isinstance(expressions, list):
-            continue
-        for i, expression in enumerate(expressions):
-            if isinstance(expression, FastXPath):
-                replaced += 1
-                continue
-            fast = _parsed(expression) if isinstance(expression, etree.XPath) else None
-            if fast is not None:
-                expressions[i] = fast
-                replaced += 1
-    return replaced
-
-
-def uninstall() -> None:
-    """Put trafilatura's original XPath objects back (for comparisons and tests)."""
-    from trafilatura import xpaths
-
-    for name in PRUNING_LISTS:
-        expressions = getattr(xpaths, name, None)
-        if isinstance(expressions, list):
-            expressions[:] = [e.original if isinstance(e, FastXPath) else e for e in expressions]

@@ -28,10 +28,11 @@ class UrlFilter(CuratorFilter):
     def _datatrove_filter(self):
         if self._url_filter is None:
             from datatrove.pipeline.filters import URLFilter
-            from tldextract import TLDExtract
+
+            from curator.core.compat import url_filter_offline_suffixes
 
             url_filter = URLFilter(**self.url_filter_options)
-            url_filter.tldextractor = TLDExtract(suffix_list_urls=())
+            url_filter_offline_suffixes(url_filter)
             self._url_filter = url_filter
         return self._url_filter
 

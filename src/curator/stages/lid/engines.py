@@ -114,7 +114,6 @@ class FastTextEngine(LidEngine):
 
         if not self.model_path.is_file():
             raise FileNotFoundError(f"fastText model '{self.model_path}' not found")
-        fasttext.FastText.eprint = lambda *args, **kwargs: None  # silence the load-model warning
         return fasttext.load_model(str(self.model_path))
 
     def languages(self) -> set[str]:

@@ -18,15 +18,13 @@ _LOADED: dict[tuple, object] = {}  # (path, mtime, size) -> model loaded in this
 
 
 def load_fasttext(path: str | Path):
-    """A fastText model, loaded once per process and file version (without fastText's stderr
-    warning about its deprecated load API). Workers forked after their launcher loaded it (the
+    """A fastText model, loaded once per process and file version. Workers forked after their launcher loaded it (the
     scorer's preload) share its memory: a multi-GB classifier is not loaded once per worker."""
     stat = os.stat(path)
     key = (os.path.realpath(path), stat.st_mtime_ns, stat.st_size)
     if key not in _LOADED:
         import fasttext
 
-        fasttext.FastText.eprint = lambda *args, **kwargs: None
         _LOADED[key] = fasttext.load_model(str(path))
     return _LOADED[key]
 

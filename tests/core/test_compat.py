@@ -1,0 +1,116 @@
+"""Every patch of curator.core.compat: applied on the version it was measured with; on any other
+version (faked here) the library's own code path runs and ONE warning is logged per process."""
+
+from __future__ import annotations
+
+import pytest
+from loguru import logger
+
+from curator.core import compat
+
+
+@pytest.fixture
+def warnings_logged():
+    """Warnings logged by loguru during the test; compat's per-process memory of them reset."""
+    import datatrove.utils.logging  # noqa: F401  (on import it resets loguru, which would drop our sink)
+
+    compat._warned.clear()
+    seen: list[str] = []
+    sink = logger.add(lambda m: seen.append(str(m)), level="WARNING", format="{message}")
+    yield seen
+    logger.remove(sink)
+    compat._warned.clear()
+
+
+@pytest.fixture
+def other_versions(monkeypatch):
+    """Pretend every patched library is installed in a version none of the patches was measured on."""
+    monkeypatch.setattr(compat, "installed_version", lambda distribution: "999.0")
+
+
+def test_every_patch_was_measured_on_the_installed_version(warnings_logged):
+    for patch in compat.MEASURED:
+        assert compat.applies(patch), patch
+    assert warnings_logged == []
+
+
+def test_other_version_warns_once_per_process_and_patch(warnings_logged, other_versions):
+    assert not compat.applies("url_filter_offline_suffixes")
+    assert not compat.applies("url_filter_offline_suffixes")
+    assert not compat.applies("loguru_lib_dirs_cache")
+    assert len(warnings_logged) == 2
+    assert "url_filter_offline_suffixes not applied" in warnings_logged[0]
+    assert "datatrove 0.10.1, installed is 999.0" in warnings_logged[0]
+
+
+def test_loguru_lib_dirs_cache(warnings_logged, monkeypatch):
+    from loguru._better_exceptions import ExceptionFormatter
+
+    stock = ExceptionFormatter.__dict__["_get_lib_dirs"]
+    with compat.loguru_lib_dirs_cache():
+        patched = ExceptionFormatter.__dict__["_get_lib_dirs"]
+        assert patched is not stock and hasattr(patched.__func__, "cache_info")
+        assert ExceptionFormatter._get_lib_dirs() == stock.__func__()
+    assert ExceptionFormatter.__dict__["_get_lib_dirs"] is stock
+    monkeypatch.setattr(compat, "installed_version", lambda distribution: "999.0")
+    with compat.loguru_lib_dirs_cache(), compat.loguru_lib_dirs_cache():
+        assert ExceptionFormatter.__dict__["_get_lib_dirs"] is stock
+    assert len(warnings_logged) == 1
+
+
+def _form_class():
+    from lxml import html as lxml_html
+    from trafilatura import utils
+
+    page = lxml_html.fromstring("<html><body><form></form></body></html>", parser=utils.HTML_PARSER)
+    return type(page.find(".//form"))
+
+
+def test_trafilatura_speedups(warnings_logged, monkeypatch):
+    from lxml import html as lxml_html
+    from trafilatura import xpaths
+
+    from curator.stages.extract.fast_xpath import FastXPath, parsed_once
+
+    compat.trafilatura_speedups(True, parsed_once)
+    assert isinstance(xpaths.OVERALL_DISCARD_XPATH[0], FastXPath)
+    assert _form_class() is lxml_html.HtmlElement  # the C lookup
+    compat.trafilatura_speedups(False, parsed_once)
+    assert not compat.fast_pruning_installed() and _form_class() is lxml_html.FormElement
+
+    monkeypatch.setattr(compat, "installed_version", lambda distribution: "999.0")
+    for _ in range(3):  # once per page in the extractor
+        compat.trafilatura_speedups(True, parsed_once)
+    assert not any(isinstance(e, FastXPath) for e in compat.trafilatura_pruning_expressions())
+    assert _form_class() is lxml_html.FormElement  # stock trafilatura
+    assert len(warnings_logged) == 2  # one per patch: the pruning lists and the element lookup
+    monkeypatch.undo()
+    compat.trafilatura_speedups(True, parsed_once)  # as the other tests expect to find it
+
+
+def test_fasttext_loads_quietly_without_a_patch(capfd):
+    """curator used to silence fastText's load warning by replacing `FastText.eprint`; the installed
+    fastText (fasttext-numpy2-wheel) has no such warning: the stock load prints nothing."""
+    import fasttext
+
+    from curator.stages.quality.classifier import DEFAULT_MODEL
+
+    assert not hasattr(fasttext.FastText, "eprint")
+    fasttext.load_model(str(DEFAULT_MODEL))
+    assert capfd.readouterr().err == ""
+
+
+def test_url_filter_offline_suffixes(warnings_logged, monkeypatch):
+    from datatrove.pipeline.filters import URLFilter
+
+    url_filter = URLFilter()
+    stock = url_filter.tldextractor
+    compat.url_filter_offline_suffixes(url_filter)
+    assert url_filter.tldextractor is not stock and url_filter.tldextractor.suffix_list_urls == ()
+
+    url_filter = URLFilter()
+    stock = url_filter.tldextractor
+    monkeypatch.setattr(compat, "installed_version", lambda distribution: "999.0")
+    compat.url_filter_offline_suffixes(url_filter)
+    compat.url_filter_offline_suffixes(url_filter)
+    assert url_filter.tldextractor is stock and len(warnings_logged) == 1
