@@ -49,7 +49,7 @@ class LidParams(ProfilesParams):
 class LidBlock(Block):
     name = "lid"
     Params = LidParams
-    columns = ("language", "language_score", "lid_top3")
+    columns = ("language", "language_score", "lid_top3", "lid_mix")
 
     def _model_path(self) -> str | None:
         return str(self.ctx.resolve(self.params.model)) if self.params.model else None

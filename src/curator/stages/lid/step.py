@@ -6,7 +6,8 @@ from datatrove.data import Document
 
 from curator.core.filter_base import CuratorFilter
 from curator.core.profiles import load_profile
-from curator.stages.lid.engines import UNDETERMINED, LidEngine, lid_input, make_engine
+from curator.stages.lid.engines import UNDETERMINED, LidEngine, make_engine
+from curator.stages.lid.page import identify_page
 from curator.text.labels import same_language
 
 
@@ -20,7 +21,7 @@ def allowed(language: str, allow_list: list[str]) -> bool:
 
 
 class LanguageIdFilter(CuratorFilter):
-    """Writes `language`, `language_score`, `lid_top3` on every document, then keeps it or not.
+    """Writes `language`, `language_score`, `lid_top3`, `lid_mix` on every document, then keeps it or not.
 
     Removal reasons: `lid:low_score` (score below the profile's `language_score` of the detected
     language), `lid:not_allowed` (outside the `languages` allow-list).
@@ -58,12 +59,14 @@ class LanguageIdFilter(CuratorFilter):
         return {**self.__dict__, "_engine": None}
 
     def label(self, doc: Document) -> None:
+        """language, language_score (content share x segment confidence, page.py), lid_top3, lid_mix."""
         with self.track_time():
-            top = self.engine.predict(lid_input(doc.text, self.main_share), 3)
-        language, score = top[0]
+            page = identify_page(self.engine, doc.text, self.main_share, 3)
+        language, score = page.prediction[0]
         doc.metadata["language"] = language
         doc.metadata["language_score"] = round(float(score), 4)
-        doc.metadata["lid_top3"] = [{"label": label, "score": round(float(s), 4)} for label, s in top]
+        doc.metadata["lid_top3"] = [{"label": label, "score": round(float(s), 4)} for label, s in page.prediction]
+        doc.metadata["lid_mix"] = [{"label": label, "share": round(float(s), 4)} for label, s in page.mix]
 
     def filter(self, doc: Document) -> bool | tuple[bool, str]:
         self.label(doc)
