@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import regex
 
 from curator.stages.lid.engines import UNDETERMINED, LidEngine, Prediction, normalize_text
+from curator.stages.lid.heli import Arbiter, Verdict
 from curator.text.labels import same_language
 
 # scripts written without spaces between words: one Han/Kana character ~ one Latin word
@@ -209,10 +210,23 @@ class PageResult:
     prediction: Prediction  # page candidates, best first: (label, content-weighted score)
     mix: list[tuple[str, float]]  # (label, share of the content whose segment says that label)
     segments: list[tuple[str, float, Prediction]]  # (engine text, weight, engine prediction)
+    verdict: Verdict | None = None  # the arbiter's, when it was consulted
 
 
-def identify_page(engine: LidEngine, text: str, share: float = 0.5, k: int = 3, candidates: int = 5) -> PageResult:
-    """Page language, score and mix from its segments (see the module docstring)."""
+def identify_page(
+    engine: LidEngine,
+    text: str,
+    share: float = 0.5,
+    k: int = 3,
+    candidates: int = 5,
+    arbiter: Arbiter | None = None,
+) -> PageResult:
+    """Page language, score and mix from its segments (see the module docstring).
+
+    With an `arbiter` (heli.py), a page whose best label is in a confusable group gets the group
+    member the arbiter finds in the segments that said that label; the score stays the one the
+    segments gave it (the arbiter decides between neighbours, it does not make the page more or
+    less one language)."""
     lines = main_lines_weighted(page_lines(text), share)
     segs = segments(lines)
     total = sum(s.weight for s in segs)
@@ -220,7 +234,9 @@ def identify_page(engine: LidEngine, text: str, share: float = 0.5, k: int = 3, 
         whole = normalize_text("\n".join(line.text for line in lines))
         prediction = engine.predict(whole, k) if whole else [(UNDETERMINED, 0.0)]
         top = prediction[0]
-        return PageResult(prediction, [(top[0], 1.0)] if top[0] != UNDETERMINED else [], [(whole, 1.0, prediction)])
+        return PageResult(
+            prediction, [(top[0], 1.0)] if top[0] != UNDETERMINED else [], [(whole, 1.0, prediction)]
+        )
     read = []
     for seg in segs:
         if seg.weight < MIN_SEGMENT_SHARE * total:
@@ -244,4 +260,23 @@ def identify_page(engine: LidEngine, text: str, share: float = 0.5, k: int = 3, 
             mix[prediction[0][0]] = mix.get(prediction[0][0], 0.0) + w
     ranked = sorted(((label, s / weight) for label, s in scores.items()), key=lambda item: -item[1])
     shares = sorted(((label, w / weight) for label, w in mix.items()), key=lambda item: -item[1])
-    return PageResult(ranked[:k] or [(UNDETERMINED, 0.0)], shares[:k], read)
+    result = PageResult(ranked[:k] or [(UNDETERMINED, 0.0)], shares[:k], read)
+    if arbiter is not None and ranked and arbiter.consulted(ranked[0][0]):
+        _arbitrate(result, arbiter, ranked, k)
+    return result
+
+
+def _arbitrate(result: PageResult, arbiter: Arbiter, ranked: Prediction, k: int) -> None:
+    top, score = ranked[0]
+    text = " ".join(t for t, _, prediction in result.segments if same_language(prediction[0][0], top))
+    verdict = arbiter.decide(top, text)
+    result.verdict = verdict
+    if verdict is None or verdict.label == top:
+        return
+    others = [item for item in ranked if item[0] not in (top, verdict.label)]
+    result.prediction = [
+        (verdict.label, score),
+        (top, next((s for l, s in ranked if l == verdict.label), 0.0)),
+        *others,
+    ][:k]
+    result.mix = [(verdict.label if label == top else label, s) for label, s in result.mix]

@@ -7,6 +7,7 @@ from datatrove.data import Document
 from curator.core.filter_base import CuratorFilter
 from curator.core.profiles import load_profile
 from curator.stages.lid.engines import UNDETERMINED, LidEngine, make_engine
+from curator.stages.lid.heli import Arbiter
 from curator.stages.lid.page import identify_page
 from curator.text.labels import same_language
 
@@ -38,6 +39,7 @@ class LanguageIdFilter(CuratorFilter):
         main_share: float = 0.5,
         exclusion_writer=None,
         voters: list[str] | None = None,
+        arbiter: str | None = None,
     ):
         super().__init__(exclusion_writer=exclusion_writer)
         self.engine_name = engine
@@ -46,7 +48,9 @@ class LanguageIdFilter(CuratorFilter):
         self.profiles = profiles
         self.main_share = main_share
         self.voters = voters
+        self.arbiter_path = arbiter
         self._engine: LidEngine | None = None
+        self._arbiter: Arbiter | None = None
 
     @property
     def engine(self) -> LidEngine:
@@ -55,17 +59,26 @@ class LanguageIdFilter(CuratorFilter):
             self._engine = make_engine(self.engine_name, self.model, self.voters)
         return self._engine
 
+    @property
+    def arbiter(self) -> Arbiter | None:
+        """The HeLI arbiter for close neighbours (lid: {arbiter: PATH}), loaded on first use; None if off."""
+        if self._arbiter is None and self.arbiter_path:
+            self._arbiter = Arbiter(self.arbiter_path)
+        return self._arbiter
+
     def __getstate__(self):  # models are not pickled to workers
-        return {**self.__dict__, "_engine": None}
+        return {**self.__dict__, "_engine": None, "_arbiter": None}
 
     def label(self, doc: Document) -> None:
         """language, language_score (content share x segment confidence, page.py), lid_top3, lid_mix."""
         with self.track_time():
-            page = identify_page(self.engine, doc.text, self.main_share, 3)
+            page = identify_page(self.engine, doc.text, self.main_share, 3, arbiter=self.arbiter)
         language, score = page.prediction[0]
         doc.metadata["language"] = language
         doc.metadata["language_score"] = round(float(score), 4)
-        doc.metadata["lid_top3"] = [{"label": label, "score": round(float(s), 4)} for label, s in page.prediction]
+        doc.metadata["lid_top3"] = [
+            {"label": label, "score": round(float(s), 4)} for label, s in page.prediction
+        ]
         doc.metadata["lid_mix"] = [{"label": label, "share": round(float(s), 4)} for label, s in page.mix]
 
     def filter(self, doc: Document) -> bool | tuple[bool, str]:
