@@ -19,9 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from datatrove.data import Document
-
 from common import require_input  # noqa: I001  (scripts/bench is the working directory's sibling)
+from datatrove.data import Document
 
 CACHE = Path(os.environ.get("CURATOR_BENCH_CACHE", Path(tempfile.gettempdir()) / "curator-bench-lid"))
 

@@ -165,7 +165,8 @@ def confusable_groups(path: Path = DATA_DIR / "confusable_groups.tsv") -> tuple[
 
 @dataclass(frozen=True)
 class Verdict:
-    label: str  # the arbiter's choice, in the form of the ensemble's label (code + its script)
+    label: str  # the arbiter's choice (the ensemble's label when HeLI agrees on the language)
+    ensemble_label: str  # what the ensemble said
     group: str
     scores: tuple[tuple[str, float], ...]  # HeLI scores of the group's languages, best first
 
@@ -227,4 +228,4 @@ class Arbiter:
         gap = scores[1][1] - scores[0][1] if len(scores) > 1 else math.inf
         # the ensemble's own label stays when HeLI agrees on the language or is not sure enough
         choice = label if language_code(best) == language_code(label) or gap < self.margin else best
-        return Verdict(choice, group.name, tuple((fineweb_label(h), s) for h, s in scores))
+        return Verdict(choice, label, group.name, tuple((fineweb_label(h), s) for h, s in scores))

@@ -80,6 +80,10 @@ class LanguageIdFilter(CuratorFilter):
             {"label": label, "score": round(float(s), 4)} for label, s in page.prediction
         ]
         doc.metadata["lid_mix"] = [{"label": label, "share": round(float(s), 4)} for label, s in page.mix]
+        if page.verdict is not None:  # counted so a run shows how often the arbiter ran and overruled
+            self.stat_update("arbiter_consulted")
+            if page.verdict.label != page.verdict.ensemble_label:
+                self.stat_update(f"arbiter_changed/{page.verdict.ensemble_label}->{page.verdict.label}")
 
     def filter(self, doc: Document) -> bool | tuple[bool, str]:
         self.label(doc)
