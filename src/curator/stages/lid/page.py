@@ -276,7 +276,7 @@ def _arbitrate(result: PageResult, arbiter: Arbiter, ranked: Prediction, k: int)
     others = [item for item in ranked if item[0] not in (top, verdict.label)]
     result.prediction = [
         (verdict.label, score),
-        (top, next((s for l, s in ranked if l == verdict.label), 0.0)),
+        (top, next((s for label, s in ranked if label == verdict.label), 0.0)),
         *others,
     ][:k]
     result.mix = [(verdict.label if label == top else label, s) for label, s in result.mix]
