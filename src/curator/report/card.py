@@ -52,6 +52,7 @@ COLUMN_DOCS = {
     "language": "language label (ISO 639-3 code and ISO 15924 script, e.g. deu_Latn; und: none assigned)",
     "language_score": "the language identifier's confidence in `language`",
     "lid_top3": "the identifier's three best labels with their scores",
+    "lid_mix": "the languages of the page's segments with their shares of its content (code-switched text)",
     "minhash_cluster_size": "documents in the page's near-duplicate cluster before dedup kept one",
     "quality_score": "the quality ensemble's score (0-1, higher is better)",
     "repetitions": "times the document appears in the training mix (weight it by this column)",

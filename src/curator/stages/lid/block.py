@@ -35,6 +35,11 @@ class LidParams(ProfilesParams):
         le=1,
         description="LID reads the longest lines holding this share of the text (drops short boilerplate lines); 1: all",
     )
+    arbiter: str | None = Field(
+        None,
+        description="folder of HeLI language models (e.g. the unpacked heli-openlid-hpltv4, GPL-3.0: not "
+        "shipped) that decides between close neighbours (data/confusable_groups.tsv); off by default",
+    )
     write_removed: bool = Field(True, description="write removed documents to OUTPUT/removed/<stage>/")
 
     @field_validator("languages")
@@ -49,7 +54,7 @@ class LidParams(ProfilesParams):
 class LidBlock(Block):
     name = "lid"
     Params = LidParams
-    columns = ("language", "language_score", "lid_top3")
+    columns = ("language", "language_score", "lid_top3", "lid_mix")
 
     def _model_path(self) -> str | None:
         return str(self.ctx.resolve(self.params.model)) if self.params.model else None
@@ -85,6 +90,15 @@ class LidBlock(Block):
                 problem = str(e)
             if problem:
                 problems.append(Problem("model" if model else "engine", problem))
+        if self.params.arbiter:
+            from curator.stages.lid.heli import Arbiter, HeliModelError
+
+            try:
+                problem = Arbiter(self.ctx.resolve(self.params.arbiter)).check()
+            except HeliModelError as e:
+                problem = str(e)
+            if problem:
+                problems.append(Problem("arbiter", problem))
         return problems + self.profiles_problems()
 
     def phases(self):
@@ -100,5 +114,6 @@ class LidBlock(Block):
             p.main_share,
             writer,
             voters=p.voters,
+            arbiter=str(self.ctx.resolve(p.arbiter)) if p.arbiter else None,
         )
         return [DocPhase([step])]
