@@ -102,10 +102,16 @@ def plan(config, overrides):
         _fail(e)
     c = loaded.config
     click.echo(f"config: {loaded.path}  (name: {c.name})")
-    total = sum(f.stat().st_size for f in files)
-    click.echo(f"input: {len(files)} {c.input.format} files, {total / 1e6:.1f} MB")
+    from curator.core.remote import redact, total_bytes
+
+    listing, base = c.input.sources()
+    if listing:
+        click.echo(f"listing: {redact(listing)}" + (f"  (entries joined to {redact(base)})" if base else ""))
+    total, exact = total_bytes(files)
+    size = f"{total / 1e6:,.1f} MB" if exact else f"≈{total / 1e6:,.1f} MB (estimated from the files checked)"
+    click.echo(f"input: {len(files):,} {c.input.format} files, {size}")
     for f in files[:10]:
-        click.echo(f"  {f}")
+        click.echo(f"  {redact(f.path)}")
     if len(files) > 10:
         click.echo(f"  ... and {len(files) - 10} more")
     click.echo(f"executor: {c.executor.kind}, {c.executor.tasks} tasks, {c.executor.workers} workers")
