@@ -54,6 +54,7 @@ class Faults:
     error_rate: float = 0.0  # share of GETs answered 503 or 429
     drop_rate: float = 0.0  # share of GETs whose connection is cut part-way through the body
     never: set[str] = field(default_factory=set)  # URL paths always answered 503
+    never_head_ok: bool = False  # ...but HEAD answers (the existence check passes, downloads fail)
     ignore_range: bool = False  # answer 200 with the whole file to Range requests
     errors: int = 0  # counters of the faults served
     drops: int = 0
@@ -92,7 +93,8 @@ class CCServer:
                 path = self.path.split("?", 1)[0].lstrip("/")
                 with f.lock:
                     f.requests += 1
-                    fail = path in f.never or (not head_only and f.rng.random() < f.error_rate)
+                    never = path in f.never and not (head_only and f.never_head_ok)
+                    fail = never or (not head_only and f.rng.random() < f.error_rate)
                     status = f.rng.choice([503, 429]) if fail and path not in f.never else 503
                     drop = not fail and not head_only and f.rng.random() < f.drop_rate
                     cut = f.rng.random()

@@ -145,7 +145,7 @@ def finalize(output):
 def status(output):
     """Per job and stage of the run in OUTPUT: tasks done/total/failed (with log paths), documents in/out,
     elapsed time. Works while a run is going (local or Slurm) and after it."""
-    from curator.exec.status import run_status
+    from curator.exec.status import failure_reason, run_status
 
     if not (Path(output) / "run.json").is_file():
         _fail(CuratorError(f"{output}: no run.json; is this a curator output folder?"))
@@ -170,6 +170,9 @@ def status(output):
         click.echo(line)
         for rank, log in st.failed:
             click.echo(f"      task {rank if rank >= 0 else '?'} failed: see {log}")
+            reason = failure_reason(log) if rank >= 0 else None
+            if reason:
+                click.echo(f"        {reason}")
     if record.get("finalize"):
         click.echo(
             "  finalize (stats and report): "
@@ -181,9 +184,23 @@ def status(output):
         for name in (n for n in order if n in stats):
             st = stats[name]
             skipped = sum(st["skipped"].values())
+            file_errors = st.get("file_errors") or {}
+            retries = {
+                k[len("retries/") :]: v for k, v in st.get("metrics", {}).items() if k.startswith("retries/")
+            }
             click.echo(
                 f"  {name:<12} {st['docs_in']:>10,} → {st['docs_out']:>10,}  removed {sum(st['removed'].values()):,}"
                 + (f", skipped {skipped:,}" if skipped else "")
+                + (
+                    ", file errors " + ", ".join(f"{k} {v:,}" for k, v in sorted(file_errors.items()))
+                    if file_errors
+                    else ""
+                )
+                + (
+                    ", retries " + ", ".join(f"{k} {v:,}" for k, v in sorted(retries.items()))
+                    if retries
+                    else ""
+                )
             )
 
 

@@ -33,7 +33,9 @@ from curator.core.errors import CuratorError
 
 URL_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*)://")
 GLOB_CHARS = re.compile(r"[*?\[]")
-SECRET_KEY = re.compile(r"secret|token|password|passwd|signature|credential|session|private|key$|^key", re.I)
+SECRET_KEY = re.compile(
+    r"secret|token|password|passwd|signature|credential|session|private|authorization|cookie|key$|^key", re.I
+)
 # Common Crawl publishes each dump under crawl-data/<dump>/ on both; the listing is <format>.paths.gz
 COMMONCRAWL_BASES = {"s3": "s3://commoncrawl/", "https": "https://data.commoncrawl.org/"}
 HTTP_TRANSIENT = {408, 425, 429, 500, 502, 503, 504}
@@ -455,9 +457,10 @@ def probe(
                 return f"{f.key}: {redact(f.path)}: not found (check the URL, base and listing entry)"
             if reason == "forbidden":
                 return f"{f.key}: {redact(f.path)}: access denied; {_what_to_do(reason)}"
+            cause = next((c for c in _chain(e) if not isinstance(c, FileNotFoundError)), e)
             return (
-                f"{f.key}: {redact(f.path)}: unreachable ({reason}: {type(e).__name__}: "
-                f"{redact(str(e))[:200]}; timeout {timeout_s:g} s)"
+                f"{f.key}: {redact(f.path)}: unreachable ({reason}: {type(cause).__name__}: "
+                f"{redact(str(cause))[:200]}; timeout {timeout_s:g} s)"
             )
 
     with ThreadPoolExecutor(max_workers=min(threads, max(1, len(todo)))) as pool:
