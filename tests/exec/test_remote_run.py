@@ -155,3 +155,49 @@ def test_credentials_are_never_written(tree, tmp_path):
     assert any(p.name == "run.json" for p in written)
     for p in written:
         assert "SECRET-TOKEN-123" not in p.read_text(errors="replace"), p
+
+
+@pytest.fixture
+def s3_server(monkeypatch):
+    """moto's S3 in server mode on 127.0.0.1 (what fsspec/s3fs test against); fake credentials."""
+    from moto.server import ThreadedMotoServer
+
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(key, value)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+def test_s3_glob_run_gives_the_local_documents(tree, local_docs, tmp_path, s3_server):
+    import s3fs
+
+    options = {"client_kwargs": {"endpoint_url": s3_server}, "key": "testing", "secret": "testing"}
+    fs = s3fs.S3FileSystem(**options)
+    fs.mkdir("commoncrawl-test")
+    for path, local in tree.items():
+        fs.put_file(str(local), f"commoncrawl-test/{path}")
+    fs.put_file(str(tree[sorted(tree)[0]]), "commoncrawl-test/crawl-data/elsewhere.warc.gz")  # not matched
+    inp = {
+        "paths": ["s3://commoncrawl-test/crawl-data/*/segments/*/warc/*.warc.gz"],
+        "storage_options": options,
+        "network": FAST,
+    }
+    record = run(load_config(write_config(tmp_path, "s3", inp)))
+    assert documents(tmp_path / "s3") == local_docs
+    assert [i["path"] for i in record["inputs"]] == [f"s3://commoncrawl-test/{p}" for p in sorted(tree)]
+    assert all(i["bytes"] for i in record["inputs"])  # sizes from the listing
+    assert record["config"]["input"]["storage_options"]["secret"] == "***"
+    # a missing object is named with its key before any work
+    config = write_config(tmp_path, "s3-missing", {**inp, "paths": ["s3://commoncrawl-test/nope.warc.gz"]})
+    shown = CliRunner().invoke(main, ["validate", str(config)])
+    assert (
+        shown.exit_code == 2
+        and "input.paths[0]: s3://commoncrawl-test/nope.warc.gz: not found" in shown.output
+    )
