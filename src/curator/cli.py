@@ -119,10 +119,16 @@ def plan(config, overrides):
         _fail(e)
     c = loaded.config
     click.echo(f"config: {loaded.path}  (name: {c.name})")
-    total = sum(f.stat().st_size for f in files)
-    click.echo(f"input: {len(files)} {c.input.format} files, {total / 1e6:.1f} MB")
+    from curator.core.remote import redact, total_bytes
+
+    listing, base = c.input.sources()
+    if listing:
+        click.echo(f"listing: {redact(listing)}" + (f"  (entries joined to {redact(base)})" if base else ""))
+    total, exact = total_bytes(files)
+    size = f"{total / 1e6:,.1f} MB" if exact else f"≈{total / 1e6:,.1f} MB (estimated from the files checked)"
+    click.echo(f"input: {len(files):,} {c.input.format} files, {size}")
     for f in files[:10]:
-        click.echo(f"  {f}")
+        click.echo(f"  {redact(f.path)}")
     if len(files) > 10:
         click.echo(f"  ... and {len(files) - 10} more")
     click.echo(f"executor: {c.executor.kind}, {c.executor.tasks} tasks, {c.executor.workers} workers")
@@ -159,6 +165,7 @@ def finalize(output):
 def status(output):
     """Per job and stage of the run in OUTPUT: tasks done/total/failed (with log paths), documents in/out,
     elapsed time. Works while a run is going (local or Slurm) and after it."""
+    from curator.exec.state import failure_reason
     from curator.exec.status import run_status
 
     if not (Path(output) / "run.json").is_file():
@@ -184,6 +191,9 @@ def status(output):
         click.echo(line)
         for rank, log in st.failed:
             click.echo(f"      task {rank if rank >= 0 else '?'} failed: see {log}")
+            reason = failure_reason(log) if rank >= 0 else None
+            if reason:
+                click.echo(f"        {reason}")
     if record.get("finalize"):
         click.echo(
             "  finalize (stats, dataset card and report): "
@@ -195,9 +205,23 @@ def status(output):
         for name in (n for n in order if n in stats):
             st = stats[name]
             skipped = sum(st["skipped"].values())
+            file_errors = st.get("file_errors") or {}
+            retries = {
+                k[len("retries/") :]: v for k, v in st.get("metrics", {}).items() if k.startswith("retries/")
+            }
             click.echo(
                 f"  {name:<12} {st['docs_in']:>10,} → {st['docs_out']:>10,}  removed {sum(st['removed'].values()):,}"
                 + (f", skipped {skipped:,}" if skipped else "")
+                + (
+                    ", file errors " + ", ".join(f"{k} {v:,}" for k, v in sorted(file_errors.items()))
+                    if file_errors
+                    else ""
+                )
+                + (
+                    ", retries " + ", ".join(f"{k} {v:,}" for k, v in sorted(retries.items()))
+                    if retries
+                    else ""
+                )
             )
     outputs = [
         n for n in ("data", "mix", "mix.json", "README.md", "report.html") if (Path(output) / n).exists()

@@ -8,8 +8,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from curator.config.loader import LoadedConfig
-from curator.core.errors import ConfigError
+from curator.core.errors import ConfigError, CuratorError
 from curator.core.paths import RunLayout
+from curator.core.remote import (
+    GLOB_CHARS,
+    InputFile,
+    RetryPolicy,
+    glob_remote,
+    is_remote,
+    join_base,
+    local_path,
+    parse_select,
+    probe,
+    read_listing,
+    redact,
+)
 from curator.stages import get_block_class
 from curator.stages.base import BuildContext, DocPhase, GlobalPhase, unique_stage_names
 
@@ -37,19 +50,79 @@ class Job:
         }
 
 
-def resolve_inputs(loaded: LoadedConfig) -> list[Path]:
-    """Expand input globs (relative to the config file's folder); every pattern must match a file."""
-    files: list[Path] = []
+def resolve_inputs(loaded: LoadedConfig) -> list[InputFile]:
+    """The input list: `input.paths` (local globs relative to the config file's folder, or URLs,
+    globbed where the file system lists), or the entries of a listing (`paths_from` / `commoncrawl`)
+    joined to `base`; then `select`. Every pattern must match and every remote file must answer
+    (checked on up to `network.check_limit` of them); problems name their config key."""
+    inp = loaded.config.input
+    net = inp.network
+    options = inp.storage_options
+    files: list[InputFile] = []
     problems = []
-    for i, pattern in enumerate(loaded.config.input.paths):
-        full = str(loaded.resolve(pattern))
-        matches = sorted(Path(p) for p in glob.glob(full, recursive=True) if Path(p).is_file())
-        if not matches:
-            problems.append(f"input.paths[{i}]: no file matches '{pattern}' (looked for {full})")
-        files.extend(matches)
+    listing, base = inp.sources()
+    if listing is None:
+        for i, pattern in enumerate(inp.paths):
+            key = f"input.paths[{i}]"
+            if not is_remote(pattern):
+                full = str(loaded.resolve(local_path(pattern)))
+                matches = [
+                    InputFile(str(Path(p)), Path(p).stat().st_size, key)
+                    for p in sorted(glob.glob(full, recursive=True))
+                    if Path(p).is_file()
+                ]
+                if not matches:
+                    problems.append(f"{key}: no file matches '{pattern}' (looked for {full})")
+            elif not GLOB_CHARS.search(pattern):
+                matches = [InputFile(pattern, None, key)]  # checked by probe() below
+            else:
+                try:
+                    matches = glob_remote(pattern, options, net.check_timeout_s)
+                except Exception as e:
+                    problems.append(f"{key}: cannot list '{redact(pattern)}': {type(e).__name__}: {e}")
+                    continue
+                for m in matches:
+                    m.key = key
+                if not matches:
+                    problems.append(f"{key}: no file matches '{redact(pattern)}'")
+            files.extend(matches)
+    else:
+        key = "input.commoncrawl" if inp.commoncrawl else "input.paths_from"
+        where = listing if is_remote(listing) else str(loaded.resolve(local_path(listing)))
+        policy = RetryPolicy(net.attempts, net.backoff_s, net.max_backoff_s, net.check_timeout_s)
+        try:
+            entries = read_listing(where, options, policy)
+        except Exception as e:
+            shown = e if isinstance(e, CuratorError) else f"{type(e).__name__}: {e}"
+            raise ConfigError([f"{key}: cannot read the listing {redact(where)}: {shown}"]) from None
+        if not entries:
+            problems.append(f"{key}: the listing {redact(where)} has no entries")
+        for lineno, entry in entries:
+            if base:
+                path = join_base(base, entry)
+            elif is_remote(entry) or Path(entry).is_absolute():
+                path = entry
+            else:
+                path = str(loaded.resolve(entry))
+            size = None if is_remote(path) else _local_size(local_path(path))
+            if size is None and not is_remote(path):
+                problems.append(f"{key} (listing line {lineno}): no file '{path}'")
+                continue
+            files.append(InputFile(path, size, f"{key} (listing line {lineno})"))
     if problems:
         raise ConfigError(problems)
-    return list(dict.fromkeys(files))
+    files = list({f.path: f for f in files}.values())[parse_select(inp.select, len(files))]
+    if not files:
+        raise ConfigError([f"input.select: '{inp.select}' selects no file"])
+    problems, _ = probe(files, options, net.check_timeout_s, limit=net.check_limit)
+    if problems:
+        raise ConfigError(problems)
+    return files
+
+
+def _local_size(path: str) -> int | None:
+    p = Path(path)
+    return p.stat().st_size if p.is_file() else None
 
 
 def build_blocks(loaded: LoadedConfig) -> list:
@@ -70,21 +143,26 @@ def build_blocks(loaded: LoadedConfig) -> list:
     return blocks
 
 
-def _reader(loaded: LoadedConfig, files: list[Path]):
+def _reader(loaded: LoadedConfig, files: list[InputFile]):
     from curator.core.readers import JsonlDocReader, ParquetDocReader, WarcDocReader
 
     inp = loaded.config.input
-    paths = [str(f) for f in files]
+    net = inp.network
+    paths = [f.path if isinstance(f, InputFile) else str(f) for f in files]
+    remote = {
+        "storage_options": inp.storage_options,
+        "retry": RetryPolicy(net.attempts, net.backoff_s, net.max_backoff_s, net.timeout_s),
+    }
     if inp.format in ("warc", "wet"):
         return WarcDocReader(
-            paths, wet=inp.format == "wet", dump=inp.dump, max_record_bytes=inp.max_record_bytes
+            paths, wet=inp.format == "wet", dump=inp.dump, max_record_bytes=inp.max_record_bytes, **remote
         )
     if inp.format == "parquet":
-        return ParquetDocReader(paths, inp.text_column, inp.id_column, inp.dump)
-    return JsonlDocReader(paths, inp.text_column, inp.id_column, inp.dump)
+        return ParquetDocReader(paths, inp.text_column, inp.id_column, inp.dump, **remote)
+    return JsonlDocReader(paths, inp.text_column, inp.id_column, inp.dump, **remote)
 
 
-def build_jobs(loaded: LoadedConfig, files: list[Path] | None = None) -> list[Job]:
+def build_jobs(loaded: LoadedConfig, files: list[InputFile] | None = None) -> list[Job]:
     from curator.core.accounting import StageCounter
     from curator.core.progress_beacon import ProgressBeacon
     from curator.core.stage_reader import StageOutputReader

@@ -2,7 +2,15 @@
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveInt
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    PositiveInt,
+    field_serializer,
+    model_validator,
+)
 
 
 class StrictModel(BaseModel):
@@ -11,11 +19,69 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
+class NetworkConfig(StrictModel):
+    """How remote inputs are read (core/remote.py): what is retried, how long, and the checks."""
+
+    attempts: PositiveInt = Field(
+        8,
+        description="attempts at one byte offset before the task fails (a rerun retries the file); "
+        "bytes read in between start the count again",
+    )
+    backoff_s: float = Field(1.0, gt=0, description="first retry delay; doubles per attempt, with jitter")
+    max_backoff_s: float = Field(60.0, gt=0, description="longest retry delay")
+    timeout_s: float = Field(60.0, gt=0, description="connect / read silence before a request is retried")
+    check_timeout_s: float = Field(
+        10.0, gt=0, description="`validate`/`plan`/`run`: timeout of the existence check of each remote input"
+    )
+    check_limit: PositiveInt = Field(
+        1000, description="at most this many remote inputs are checked (spread over the list) before a run"
+    )
+
+
 class InputConfig(StrictModel):
+    """What to read. Give exactly one of `paths`, `paths_from`, `commoncrawl`."""
+
     format: Literal["warc", "wet", "parquet", "jsonl"] = Field(
         "warc", description="warc | wet | parquet | jsonl"
     )
-    paths: list[str] = Field(..., min_length=1, description="globs, relative to the config file's folder")
+    paths: list[str] | None = Field(
+        None,
+        min_length=1,
+        description="local paths or globs (relative to the config file's folder), or URLs: s3://, "
+        "https://, http://, hf://, file://; globs where the file system lists (local, s3, hf)",
+    )
+    paths_from: str | None = Field(
+        None,
+        description="a listing, one path or URL per line (.gz allowed), local (relative to the config "
+        "file's folder) or remote, e.g. Common Crawl's warc.paths.gz",
+    )
+    base: str | None = Field(
+        None,
+        description="prefix of the relative entries of `paths_from` (e.g. https://data.commoncrawl.org/); "
+        "with `commoncrawl`: where the dump is (default from `via`)",
+    )
+    commoncrawl: str | None = Field(
+        None,
+        pattern=r"^CC-MAIN-\d{4}-\d{2}$",
+        description="Common Crawl dump, e.g. CC-MAIN-2024-22: reads its <format>.paths.gz listing "
+        "(format warc or wet); `curator plan` shows what it expands to",
+    )
+    via: Literal["s3", "https"] = Field(
+        "https",
+        description="commoncrawl: s3 (s3://commoncrawl/, needs AWS credentials) or https "
+        "(https://data.commoncrawl.org/)",
+    )
+    select: str | None = Field(
+        None,
+        pattern=r"^-?\d*:-?\d*(:-?\d+)?$",
+        description="a slice of the input list, Python style, e.g. '0:900' (a pilot) or '::100'",
+    )
+    storage_options: dict[str, Any] = Field(
+        default_factory=dict,
+        description="passed to fsspec, e.g. {anon: true} or {client_kwargs: {endpoint_url: ...}}; "
+        "credentials are better left to the environment / AWS config (never written to run.json)",
+    )
+    network: NetworkConfig = Field(default_factory=NetworkConfig)
     text_column: str = Field("text", description="parquet/jsonl: column holding the text")
     id_column: str = Field("id", description="parquet/jsonl: column holding the document id")
     dump: str | None = Field(
@@ -24,6 +90,36 @@ class InputConfig(StrictModel):
     max_record_bytes: PositiveInt = Field(
         10_000_000, description="WARC records with a larger payload are skipped (reason record_too_large)"
     )
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        given = [k for k in ("paths", "paths_from", "commoncrawl") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of input.paths, input.paths_from, input.commoncrawl"
+                + (f" (got {', '.join(given)})" if given else "")
+            )
+        if self.commoncrawl and self.format not in ("warc", "wet"):
+            raise ValueError("input.commoncrawl reads WARC or WET files: set input.format to warc or wet")
+        if self.base is not None and self.paths is not None:
+            raise ValueError("input.base applies to input.paths_from or input.commoncrawl, not input.paths")
+        return self
+
+    @field_serializer("storage_options")
+    def _redacted(self, options: dict) -> dict:
+        """Dumps (run.json, fingerprints) never carry credentials."""
+        from curator.core.remote import redact_options
+
+        return redact_options(options)
+
+    def sources(self) -> tuple[str | None, str | None]:
+        """(listing, base) for paths_from / commoncrawl; (None, None) for paths."""
+        if self.commoncrawl:
+            from curator.core.remote import COMMONCRAWL_BASES
+
+            base = self.base or COMMONCRAWL_BASES[self.via]
+            return f"{base.rstrip('/')}/crawl-data/{self.commoncrawl}/{self.format}.paths.gz", base
+        return self.paths_from, self.base
 
 
 class SlurmStageOverride(StrictModel):

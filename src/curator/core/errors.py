@@ -39,6 +39,8 @@ def pydantic_problems(err: ValidationError, prefix: tuple = ()) -> list[str]:
             msg = "unknown key (check the spelling; `curator validate --help` lists the schema)"
         elif e["type"] == "missing":
             msg = "required key is missing"
+        elif e["type"] == "value_error":  # our own validators: the message says it all
+            msg = msg.removeprefix("Value error, ")
         elif "input" in e and e["type"] not in ("missing",):
             msg = f"{msg} (got {e['input']!r})"
         problems.append(f"{format_loc(loc)}: {msg}")

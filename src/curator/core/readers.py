@@ -2,6 +2,9 @@
 
 Every record that does not become a document is counted under skipped/<reason>; a file that
 cannot be read is logged by name and counted under file_error/<reason>, and the other files go on.
+Inputs may be URLs (core/remote.py): they are streamed, transient network errors are retried
+(counted under retries/<reason>), and a file the network never delivers fails the task
+(InputReadError) instead of becoming a file_error: a rerun must retry it, not lose it.
 """
 
 from __future__ import annotations
@@ -16,6 +19,19 @@ from datatrove.utils.logging import logger
 
 from curator.core.accounting import count_skipped
 from curator.core.docio import row_to_doc
+from curator.core.errors import CuratorError
+from curator.core.remote import (
+    InputNotFound,
+    InputReadError,
+    RemoteStream,
+    RetryPolicy,
+    StorageOptions,
+    classify,
+    is_remote,
+    local_path,
+    open_text_lines,
+    redact,
+)
 
 DUMP_PATTERN = re.compile(r"CC-MAIN-\d{4}-\d{2}", re.IGNORECASE)
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -31,10 +47,47 @@ class FileListReader(PipelineStep):
 
     type = "📖 - READER"
 
-    def __init__(self, files: list[str], dump: str | None = None):
+    def __init__(
+        self,
+        files: list[str],
+        dump: str | None = None,
+        storage_options: dict | None = None,
+        retry: RetryPolicy | None = None,
+    ):
         super().__init__()
         self.files = [str(f) for f in files]
         self.dump = dump
+        self.storage_options = StorageOptions(storage_options)
+        self.retry = retry or RetryPolicy()
+
+    def open_remote(self, path: str) -> RemoteStream:
+        """A streaming reader of a URL whose retries are counted in this step's stats."""
+        return RemoteStream(
+            path,
+            self.storage_options.options,
+            self.retry,
+            on_retry=lambda reason: self.stat_update(f"retries/{reason}"),
+        )
+
+    def network_failure(self, path: str, e: Exception, stream: RemoteStream | None = None) -> None:
+        """Raise if `e` (or what made `stream` give up) is a network failure: the task must fail.
+        A missing file is counted (file_error/not_found) like a malformed one; returns then."""
+        if isinstance(e, InputNotFound):
+            return
+        if isinstance(e, InputReadError):
+            raise e
+        if stream is not None:  # the stream judged every network error itself; the rest is the file's
+            if stream.failure is not None:  # the parser wrapped our error
+                raise stream.failure from e
+            return
+        if is_remote(path):  # read through fsspec directly (Parquet): judge the error here
+            reason, transient = classify(e)
+            # an unqualified OSError is what parsers raise on bad bytes: the file's fault, not the network's
+            if (transient and reason != "io_error") or reason == "forbidden":
+                raise InputReadError(
+                    f"{redact(path)}: {reason}: {type(e).__name__}: {redact(str(e))[:300]}. The task fails "
+                    "so that the file is not lost; rerun the same command when the source is reachable again"
+                ) from e
 
     def read_file(self, path: str) -> DocumentsPipeline:
         raise NotImplementedError
@@ -48,11 +101,29 @@ class FileListReader(PipelineStep):
                 self.stat_update("docs_out", "lang/und/docs_out")
                 self.stat_update("chars_out", "lang/und/chars_out", value=len(doc.text))
                 yield doc
+        if any(is_remote(p) for p in self.files[rank::world_size]):
+            # streamed inputs: show that a task's memory does not grow with the files it reads
+            self.stat_update("peak_rss_mb", value=round(peak_rss_mb()), unit="task")
 
     def file_error(self, path: str, reason: str, detail: str, records_read: int):
         self.stat_update(f"file_error/{reason}")
         where = "cannot be read" if records_read == 0 else f"stopped after {records_read} records"
-        logger.error(f"{path}: {where}: {reason}: {detail}. The other input files are processed.")
+        logger.error(
+            f"{redact(path)}: {where}: {reason}: {redact(detail)}. The other input files are processed."
+        )
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM; ru_maxrss where /proc is missing)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _decode(body: bytes, charset: str | None) -> tuple[str | None, str]:
@@ -82,9 +153,15 @@ class WarcDocReader(FileListReader):
     name = "🕷 WARC (fastwarc)"
 
     def __init__(
-        self, files: list[str], wet: bool = False, dump: str | None = None, max_record_bytes: int = 10_000_000
+        self,
+        files: list[str],
+        wet: bool = False,
+        dump: str | None = None,
+        max_record_bytes: int = 10_000_000,
+        storage_options: dict | None = None,
+        retry: RetryPolicy | None = None,
     ):
-        super().__init__(files, dump)
+        super().__init__(files, dump, storage_options, retry)
         self.wet = wet
         self.max_record_bytes = max_record_bytes
 
@@ -96,9 +173,14 @@ class WarcDocReader(FileListReader):
             WarcRecordType.conversion if self.wet else (WarcRecordType.response | WarcRecordType.resource)
         )
         n = 0
+        stream = None
         try:
+            # a URL is streamed (parsed as it arrives); a local file goes to FastWARC by name
+            source = stream = self.open_remote(path) if is_remote(path) else None
+            if source is None:
+                source = local_path(path)
             iterator = ArchiveIterator(
-                path, record_types=wanted | WarcRecordType.warcinfo, parse_http=not self.wet
+                source, record_types=wanted | WarcRecordType.warcinfo, parse_http=not self.wet
             )
             for record in iterator:
                 n += 1
@@ -111,8 +193,15 @@ class WarcDocReader(FileListReader):
                 if doc is not None:
                     yield doc
         except Exception as e:  # fastwarc raises OSError/ValueError on broken files, gzip errors included
+            self.network_failure(path, e, stream)
+            if isinstance(e, InputNotFound):
+                self.file_error(path, "not_found", str(e), 0)
+                return
             self.file_error(path, "unreadable" if n == 0 else "truncated", f"{type(e).__name__}: {e}", n)
             return
+        finally:
+            if stream is not None:
+                stream.close()
         if n == 0:
             self.file_error(path, "no_warc_records", "no WARC records found (empty file or not a WARC?)", 0)
 
@@ -171,7 +260,7 @@ class WarcDocReader(FileListReader):
                 "url": url,
                 "date": headers.get("WARC-Date"),
                 "dump": dump,
-                "source_file": path,
+                "source_file": redact(path),
             }
         )
 
@@ -181,18 +270,42 @@ class ParquetDocReader(FileListReader):
 
     name = "📒 Parquet"
 
-    def __init__(self, files, text_column="text", id_column="id", dump=None, batch_size=1000):
-        super().__init__(files, dump)
+    def __init__(
+        self,
+        files,
+        text_column="text",
+        id_column="id",
+        dump=None,
+        batch_size=1000,
+        storage_options: dict | None = None,
+        retry: RetryPolicy | None = None,
+    ):
+        super().__init__(files, dump, storage_options, retry)
         self.text_column, self.id_column, self.batch_size = text_column, id_column, batch_size
 
     def read_file(self, path: str) -> DocumentsPipeline:
         import pyarrow.parquet as pq
 
         try:
-            pf = pq.ParquetFile(path)
+            if is_remote(path):  # Parquet needs seeks: fsspec's ranged file, not a stream
+                from curator.core.remote import _fs
+
+                fs, fs_path = _fs(path, self.storage_options.options, self.retry.timeout_s)
+                pf = pq.ParquetFile(fs.open(fs_path, "rb"))
+            else:
+                pf = pq.ParquetFile(local_path(path))
         except Exception as e:
-            self.file_error(path, "unreadable", f"{type(e).__name__}: {e}", 0)
+            self.network_failure(path, e)
+            reason = "not_found" if classify(e)[0] == "not_found" and is_remote(path) else "unreadable"
+            self.file_error(path, reason, f"{type(e).__name__}: {e}", 0)
             return
+        try:
+            yield from self._rows(pf, path)
+        except Exception as e:
+            self.network_failure(path, e)
+            raise
+
+    def _rows(self, pf, path: str) -> DocumentsPipeline:
         with pf:
             if self.text_column not in pf.schema_arrow.names:
                 self.file_error(
@@ -205,7 +318,7 @@ class ParquetDocReader(FileListReader):
                         row[self.id_column] = f"{path}/{i * self.batch_size + j}"
                     if self.dump and not row.get("dump"):
                         row["dump"] = self.dump
-                    row.setdefault("source_file", path)
+                    row.setdefault("source_file", redact(path))
                     yield row_to_doc(row, self.text_column, self.id_column)
 
 
@@ -214,16 +327,29 @@ class JsonlDocReader(FileListReader):
 
     name = "🐿 JSONL"
 
-    def __init__(self, files, text_column="text", id_column="id", dump=None):
-        super().__init__(files, dump)
+    def __init__(
+        self,
+        files,
+        text_column="text",
+        id_column="id",
+        dump=None,
+        storage_options: dict | None = None,
+        retry: RetryPolicy | None = None,
+    ):
+        super().__init__(files, dump, storage_options, retry)
         self.text_column, self.id_column = text_column, id_column
 
-    def read_file(self, path: str) -> DocumentsPipeline:
+    def _open(self, path: str):
+        if is_remote(path):
+            return open_text_lines(path, self.storage_options.options, self.retry)
         from datatrove.io import get_datafolder
 
-        folder = get_datafolder(str(Path(path).parent))
+        local = local_path(path)
+        return get_datafolder(str(Path(local).parent)).open(Path(local).name, "rt", compression="infer")
+
+    def read_file(self, path: str) -> DocumentsPipeline:
         try:
-            with folder.open(Path(path).name, "rt", compression="infer") as f:
+            with self._open(path) as f:
                 for lineno, line in enumerate(f, 1):
                     if not line.strip():
                         continue
@@ -237,9 +363,11 @@ class JsonlDocReader(FileListReader):
                         continue
                     row.setdefault(self.id_column, f"{path}/{lineno}")
                     row[self.id_column] = str(row[self.id_column])
-                    row.setdefault("source_file", path)
+                    row.setdefault("source_file", redact(path))
                     if self.dump and not row.get("dump"):
                         row["dump"] = self.dump
                     yield row_to_doc(row, self.text_column, self.id_column)
-        except (OSError, EOFError, UnicodeDecodeError) as e:
-            self.file_error(path, "unreadable", f"{type(e).__name__}: {e}", 0)
+        except (OSError, EOFError, UnicodeDecodeError, CuratorError) as e:
+            self.network_failure(path, e)
+            reason = "not_found" if isinstance(e, InputNotFound) else "unreadable"
+            self.file_error(path, reason, f"{type(e).__name__}: {e}", 0)

@@ -18,12 +18,12 @@ import time
 from contextlib import suppress
 from datetime import UTC, datetime
 from importlib import metadata
-from pathlib import Path
 
 from curator.config.loader import LoadedConfig
 from curator.core.atomic import write_json_atomic
 from curator.core.errors import ConfigError, CuratorError
 from curator.core.paths import RunLayout
+from curator.core.remote import InputFile, redact
 from curator.core.stats import write_stage_stats
 from curator.exec.local import LocalExecutor, cpu_seconds  # noqa: F401  (cpu_seconds: scripts/bench/e2e.py)
 from curator.exec.slurm import SlurmExecutor, check_overrides
@@ -62,8 +62,18 @@ def versions() -> dict:
 def config_fingerprint(loaded: LoadedConfig) -> str:
     """What decides the outputs: input, stages and task count (not workers, executor kind or report)."""
     c = loaded.config
+    # how inputs are reached (credentials, retries) does not decide the outputs; the remote-input
+    # keys are left out while unset, so configs written before they existed keep their fingerprint
+    inp = c.input.model_dump(mode="json", exclude={"storage_options", "network"})
+    for key in ("paths_from", "base", "commoncrawl", "select"):
+        if inp.get(key) is None:
+            inp.pop(key, None)
+    if not c.input.commoncrawl:
+        inp.pop("via", None)
+    if inp.get("paths") is None:
+        inp.pop("paths", None)
     relevant = {
-        "input": c.input.model_dump(mode="json"),
+        "input": inp,
         "stages": [
             {s.block: s.params.model_dump(mode="json") if hasattr(s.params, "model_dump") else s.params}
             for s in c.stages
@@ -114,7 +124,7 @@ def prepare_output(layout: RunLayout, loaded: LoadedConfig, fresh: bool) -> dict
     return previous
 
 
-def run_record(loaded: LoadedConfig, files: list[Path], jobs: list[Job], previous: dict | None) -> dict:
+def run_record(loaded: LoadedConfig, files: list[InputFile], jobs: list[Job], previous: dict | None) -> dict:
     return {
         "name": loaded.config.name,
         "config_path": str(loaded.path),
@@ -122,7 +132,7 @@ def run_record(loaded: LoadedConfig, files: list[Path], jobs: list[Job], previou
         "config": loaded.config.model_dump(mode="json"),
         "executor": loaded.config.executor.kind,
         "versions": versions(),
-        "inputs": [{"path": str(f), "bytes": f.stat().st_size} for f in files],
+        "inputs": [{"path": redact(f.path), "bytes": f.size} for f in files],  # resolved URLs
         "jobs": [j.describe() for j in jobs],
         "started_at": (previous or {}).get("started_at") or _now(),
         "resumed_at": _now() if previous else None,
@@ -131,7 +141,7 @@ def run_record(loaded: LoadedConfig, files: list[Path], jobs: list[Job], previou
     }
 
 
-def plan(loaded: LoadedConfig) -> tuple[list[Path], list[Job]]:
+def plan(loaded: LoadedConfig) -> tuple[list[InputFile], list[Job]]:
     """Resolve inputs and build the jobs: every config, file and model problem is raised here."""
     files = resolve_inputs(loaded)
     jobs = build_jobs(loaded, files)

@@ -68,13 +68,30 @@ def task_log(layout: RunLayout, job_name: str, rank: int) -> Path:
     return layout.logs(job_name) / "logs" / f"task_{rank:05d}.log"
 
 
+LOG_TAIL = 200_000  # bytes: loguru's annotated tracebacks of one failure run to tens of KB
+TASK_ERROR = "| ERROR    | datatrove.executor.base:_run_for_rank"  # datatrove logs what killed a task
+
+
 def task_failed(log: Path) -> bool:
     """A task's log shows a failure (datatrove logs the exception before the task ends)."""
     try:
-        tail = log.read_bytes()[-20000:].decode("utf-8", "replace")
+        tail = log.read_bytes()[-LOG_TAIL:].decode("utf-8", "replace")
     except OSError:
         return False
     return "Traceback" in tail or "| ERROR    |" in tail and "Error" in tail
+
+
+def failure_reason(log: str | Path) -> str | None:
+    """What a failed task ended with, from its log: the error datatrove logged for it (e.g. a remote
+    input that never arrived: `<url>: reading failed at byte 0 after 8 attempts: http_503 ...`)."""
+    try:
+        text = Path(log).read_bytes()[-LOG_TAIL:].decode("utf-8", "replace")
+    except OSError:
+        return None
+    for line in reversed(text.splitlines()):
+        if TASK_ERROR in line:
+            return line.split(" - ", 1)[-1].strip()
+    return None
 
 
 @dataclass
