@@ -17,8 +17,10 @@ Tasks still run datatrove's own `_run_for_rank` (task logger, stats/<rank>.json,
 Fork safety: the parent forks only from its main thread, with no other thread alive (the progress
 display refreshes from the supervision loop, not from a thread, and does not redirect stderr;
 fsspec's IO thread is the one exception: fsspec gives the child a new lock and loop after a fork),
-and refuses to fork otherwise, so no lock a child inherits (loguru's handler locks, rich's console lock, stdio buffers) can be held
-at the fork: a lock is only ever taken by the main thread, and the main thread is the one forking.
+so no lock a child inherits (loguru's handler locks, rich's console lock, stdio buffers) can be held at
+the fork: a lock is only ever taken by the main thread, and the main thread is the one forking. curator
+starts no thread of its own; threads of a program that embeds it (a notebook kernel, a test's server) get
+one warning, and the stall watchdog bounds any hang they could cause.
 A task's first act in datatrove is `logger.remove()`, so it never writes to the parent's sinks.
 """
 
@@ -43,6 +45,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 import click
+from loguru import logger
 
 from curator.core import compat
 from curator.core.errors import CuratorError
@@ -167,6 +170,7 @@ class JobRunner:
             job.pipeline, tasks=job.tasks, workers=workers, logging_dir=str(self.logs), skip_completed=True
         )
         self.context = multiprocessing.get_context("fork")
+        self.warned_threads = False
 
     def incomplete(self) -> list[int]:
         done = completed_tasks(self.logs)
@@ -174,9 +178,14 @@ class JobRunner:
 
     def _start(self, rank: int, slot: int) -> _Task:
         others = _threads_besides_main()
-        if others:  # a bug: a lock one of them holds would be copied locked into the task
-            raise CuratorError(
-                f"job {self.job.name}: refusing to fork task {rank} while other threads run ({', '.join(others)})"
+        if others and not self.warned_threads:
+            # curator itself starts no thread (see the module docstring); these belong to the program that
+            # embeds curator (a notebook kernel, a test's HTTP server). A lock one of them holds at the fork
+            # would be copied locked into the task: the stall watchdog turns such a hang into a failure.
+            self.warned_threads = True
+            logger.warning(
+                f"job {self.job.name}: forking tasks while other threads run ({', '.join(others)}); "
+                f"a task that stalls is stopped after executor.stall_seconds={self.stall_seconds:g}"
             )
         log = task_log(self.layout, self.job.name, rank)
         receive, send = self.context.Pipe(duplex=False)
