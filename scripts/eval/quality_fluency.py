@@ -34,10 +34,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
 
-from curator.stages.quality.buckets import bucket_edges, ensemble_score  # noqa: E402
+import numpy as np  # noqa: E402
+
+from curator.stages.quality.buckets import bucket_edges, combined_buckets  # noqa: E402
 from curator.stages.quality.classifier import DEFAULT_MODEL, FastTextClassifier  # noqa: E402
 from curator.stages.quality.fluency import FLUENCY, FluencyModels  # noqa: E402
-from curator.stages.quality.train import roc_auc  # noqa: E402
+from curator.stages.quality.train import roc_auc, shuffled_words  # noqa: E402
 
 WORK = ROOT / "build" / "fluency-dev"
 PACKAGE = "gnome-user-docs"
@@ -84,26 +86,6 @@ def unspaced(text: str) -> bool:
     return text.count(" ") < len(text) / 20
 
 
-def shuffle_words(doc: str, rng: random.Random) -> str:
-    lines = doc.split("\n")
-    if unspaced(doc):
-        chars = [c for line in lines for c in line]
-        rng.shuffle(chars)
-        out, i = [], 0
-        for line in lines:
-            out.append("".join(chars[i : i + len(line)]))
-            i += len(line)
-        return "\n".join(out)
-    words = [w for line in lines for w in line.split()]
-    rng.shuffle(words)
-    out, i = [], 0
-    for line in lines:
-        n = len(line.split())
-        out.append(" ".join(words[i : i + n]))
-        i += n
-    return "\n".join(out)
-
-
 def build_dev_set(root: Path, seed: int = 0) -> dict[str, dict[str, list[str]]]:
     """locale -> {"prose": [...], "shuffled": [...], "navigation": [...]}."""
     english = {p.name: read_page(p) for p in sorted((root / "C" / "gnome-help").glob("*.page"))}
@@ -128,7 +110,7 @@ def build_dev_set(root: Path, seed: int = 0) -> dict[str, dict[str, list[str]]]:
             n = rng.randint(8, 20)
             navigation.append("\n".join(titles[i : i + n]))
             i += n
-        shuffled = [shuffle_words(doc, rng) for doc in prose]
+        shuffled = [shuffled_words(doc, rng) for doc in prose]
         if len(prose) >= 10 and len(navigation) >= 5:
             out[locale] = {"prose": prose, "shuffled": shuffled, "navigation": navigation}
     return out
@@ -140,21 +122,18 @@ def locale_label(locale: str, sample: str) -> str:
     return normalize_label(locale.split("_")[0].split("@")[0], engine="fasttext", text=sample)
 
 
-def combine(buckets: list[int], rule: str, n_buckets: int = 20) -> float:
-    if rule == "max":
-        return max(buckets) / (n_buckets - 1)
-    if rule == "min":
-        return min(buckets) / (n_buckets - 1)
-    return sum(buckets) / len(buckets) / (n_buckets - 1)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--lm", type=Path, default=ROOT / "models" / "lm", help="fluency model folder")
     ap.add_argument(
-        "--classifier", action="append", default=None, metavar="NAME=PATH", help="default: web=<shipped model>"
+        "--classifier",
+        action="append",
+        default=None,
+        metavar="NAME=PATH",
+        help="default: web=<shipped model>",
     )
     ap.add_argument("--combine", default="max,mean,min", help="ensemble rules to report (comma-separated)")
+    ap.add_argument("--keep-clean-fraction", type=float, default=0.8, help="the fluency filter's setting")
     ap.add_argument("--json", type=Path, help="write every figure here")
     args = ap.parse_args()
 
@@ -183,15 +162,28 @@ def main() -> None:
             cpu[name][1] += len(docs)
         has_lm = lm.model(label) is not None
         used = [n for n in scores if n != FLUENCY or has_lm]
-        edges = {n: bucket_edges([s if s is not None else -99.0 for s in scores[n]]) for n in used}
-        combined = {rule: [] for rule in rules}
-        for i in range(len(docs)):
-            values = {n: (scores[n][i] if scores[n][i] is not None else -99.0) for n in used}
-            buckets = [round(ensemble_score({n: v}, {n: edges[n]}) * 19) for n, v in values.items()]
-            for rule in rules:
-                combined[rule].append(combine(buckets, rule))
-        row = {"locale": locale, "language": label, "model": has_lm, "docs": {k: len(v) for k, v in sets.items()}}
-        for signal, values in [*((n, scores[n]) for n in used), *((f"ens:{r}", combined[r]) for r in rules)]:
+        arrays = {n: np.array([np.nan if v is None else v for v in scores[n]]) for n in used}
+        edges = {n: bucket_edges(arrays[n]) for n in used}
+        ensembles = {f"ens:{r}": combined_buckets(arrays, edges, r) / 19 for r in rules}
+        # the stage with the fluency filter (keep_clean_fraction): what it removes ranks below
+        # everything it keeps; kept documents ranked by the classifiers alone (fluency.ensemble:
+        # false) or by max over classifiers and fluency
+        threshold = lm.min_score(label, args.keep_clean_fraction) if has_lm else None
+        kept = np.array([threshold is None or v is None or v >= threshold for v in scores[FLUENCY]])
+        by_classifiers = combined_buckets({n: arrays[n] for n in classifiers}, edges, "max") / 19
+        ensembles["filter+clf"] = np.where(kept, by_classifiers, by_classifiers - 2)
+        ensembles["filter+max"] = (
+            np.where(kept, ensembles["ens:max"], ensembles["ens:max"] - 2) if "ens:max" in ensembles else None
+        )
+        row = {
+            "locale": locale,
+            "language": label,
+            "model": has_lm,
+            "docs": {k: len(v) for k, v in sets.items()},
+        }
+        for signal, values in [*((n, scores[n]) for n in used), *ensembles.items()]:
+            if values is None:
+                continue
             for kind in kinds:
                 idx = [i for i, (k, _) in enumerate(docs) if k in ("prose", kind)]
                 labels = [docs[i][0] == "prose" for i in idx]
@@ -199,7 +191,7 @@ def main() -> None:
                 row[f"{signal} {kind}"] = round(roc_auc(labels, vals), 3)
         rows.append(row)
 
-    signals = [*classifiers, FLUENCY, *(f"ens:{r}" for r in rules)]
+    signals = [*classifiers, FLUENCY, *(f"ens:{r}" for r in rules), "filter+clf", "filter+max"]
     cols = [f"{s} {k}" for s in signals for k in kinds]
     print(f"{'locale':9} {'language':9} {'prose':>5} " + " ".join(f"{c[:17]:>17}" for c in cols))
     for row in rows:
@@ -208,7 +200,9 @@ def main() -> None:
     summary = {}
     for c in cols:
         values = [row[c] for row in rows if c in row]
-        summary[c] = {"median": statistics.median(values), "min": min(values), "n": len(values)} if values else {}
+        summary[c] = (
+            {"median": statistics.median(values), "min": min(values), "n": len(values)} if values else {}
+        )
     print(f"{'median':25} " + " ".join(f"{summary[c].get('median', float('nan')):>17.3f}" for c in cols))
     print(f"{'worst':25} " + " ".join(f"{summary[c].get('min', float('nan')):>17.3f}" for c in cols))
     for c in cols:

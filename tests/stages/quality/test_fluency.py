@@ -17,6 +17,7 @@ from curator.exec.run import run
 from curator.stages.quality.buckets import ensemble_score
 from curator.stages.quality.fluency import FluencyModels
 from curator.stages.quality.ngram import UNK, NgramModel, sentences
+from curator.stages.quality.train import shuffled_words
 from curator.stages.quality.train_lm import LanguageText, as_documents, train_language
 from tests.conftest import shared_data
 
@@ -35,19 +36,7 @@ def lid_dev_lines(code: str) -> list[str]:
 
 
 def shuffled(text: str, seed: int) -> str:
-    """The same words in a random order (characters for unspaced Japanese), line lengths kept."""
-    rng = random.Random(seed)
-    lines = text.split("\n")
-    unit = list if text.count(" ") < len(text) / 20 else str.split
-    joiner = "" if unit is list else " "
-    words = [w for line in lines for w in unit(line)]
-    rng.shuffle(words)
-    out, i = [], 0
-    for line in lines:
-        n = len(unit(line))
-        out.append(joiner.join(words[i : i + n]))
-        i += n
-    return "\n".join(out)
+    return shuffled_words(text, random.Random(seed))
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +126,9 @@ def make_config(tmp_path: Path, lm_dir: Path, quality: dict) -> Path:
         "input": {"format": "jsonl", "paths": [str(path)]},
         "output": str(tmp_path / "out"),
         "executor": {"kind": "local", "tasks": 2, "workers": 2},
-        "stages": [{"quality": {"fluency": {"models": str(lm_dir), **quality.pop("fluency", {})}, **quality}}],
+        "stages": [
+            {"quality": {"fluency": {"models": str(lm_dir), **quality.pop("fluency", {})}, **quality}}
+        ],
         "report": False,
     }
     config = tmp_path / "config.yaml"
@@ -179,3 +170,29 @@ def test_run_ensemble_ranks_prose_above_shuffled_with_min_rule(lm_dir, tmp_path)
     assert pairs / (len(prose) * len(bad)) >= 0.9  # ROC-AUC of the ensemble, prose vs shuffled
     kept = rows(loaded.output_dir / "data")
     assert sum("-shuffled-" in r["id"] for r in kept) <= 3
+
+
+def test_a_language_without_a_model_uses_its_macrolanguage_s(tmp_path):
+    """Serbian in Latin script has no text of its own here; the UDHR's Serbo-Croatian (hbs_Latn,
+    its macrolanguage) model scores it, and the filter counts that it did."""
+    from datatrove.data import Document
+
+    from curator.stages.quality.fluency_filter import FluencyFilter
+    from curator.stages.quality.train_lm import UDHR_BUNDLE, collect_texts
+
+    texts = collect_texts(None, UDHR_BUNDLE, {})
+    assert "srp_Latn" not in texts
+    train_language(texts["hbs_Latn"], tmp_path, order=3, folds=2)
+    models = FluencyModels(tmp_path)
+    assert models.resolve("srp_Latn") == "hbs_Latn"
+    assert models.resolve("srp_Cyrl") is None  # not the same script
+    step = FluencyFilter(models)
+    doc = Document(
+        "Svako ima pravo na život, slobodu i bezbednost ličnosti.", "d1", metadata={"language": "srp_Latn"}
+    )
+    assert step.filter(doc) is True
+    assert doc.metadata["quality_score_fluency"] is not None
+    assert step.stats["fluency_related_model/srp_Latn:hbs_Latn"].total == 1
+    cyrillic = Document("Свако има право на живот.", "d2", metadata={"language": "srp_Cyrl"})
+    assert step.filter(cyrillic) is True and cyrillic.metadata["quality_score_fluency"] is None
+    assert step.stats["fluency_no_model/srp_Cyrl"].total == 1

@@ -32,9 +32,10 @@ class ClassifierSpec(BlockParams):
         POSITIVE_LABEL,
         description=f"label whose probability is the score ({NEGATIVE_LABEL} is the other one of curator's models)",
     )
-    normalization: Literal["curator", "newlines"] = Field(
-        "curator",
-        description="text preparation: curator (models from `curator quality train`) | newlines (other models)",
+    normalization: Literal["curator", "lines", "newlines"] | None = Field(
+        None,
+        description="text preparation: curator (models from `curator quality train`) | lines (curator with line "
+        "breaks as tokens) | newlines (other models); null: what the model's <model>.json names, else curator",
     )
 
 
@@ -45,7 +46,8 @@ class FluencyParams(BlockParams):
         "the config file (default: models/lm/, built by `make lm-models` / `curator quality train-lm`)",
     )
     ensemble: bool = Field(
-        True, description="rank the fluency score into the ensemble's buckets like a classifier (quality_score_fluency)"
+        True,
+        description="rank the fluency score into the ensemble's buckets like a classifier (quality_score_fluency)",
     )
     keep_clean_fraction: float | None = Field(
         None,
@@ -142,7 +144,9 @@ class QualityBlock(Block):
         fluency = self._fluency()
         if fluency is not None:
             if FLUENCY in self.params.classifiers:
-                problems.append(Problem(f"classifiers.{FLUENCY}", "the name is the fluency score's: rename it"))
+                problems.append(
+                    Problem(f"classifiers.{FLUENCY}", "the name is the fluency score's: rename it")
+                )
             problem = fluency.problem()
             if problem:
                 problems.append(Problem("fluency.models", problem))
@@ -171,7 +175,9 @@ class QualityBlock(Block):
             DocPhase([*first, QualityScorer(classifiers, scores_dir, scored_before)]),
             GlobalPhase(
                 "buckets",
-                lambda _documents_dir: [QualityBucketEdges(scores_dir, table_path, members, thresholds, combine)],
+                lambda _documents_dir: [
+                    QualityBucketEdges(scores_dir, table_path, members, thresholds, combine)
+                ],
             ),
             DocPhase([QualityEnsembleFilter(table_path, thresholds, exclusion_writer=writer)]),
         ]

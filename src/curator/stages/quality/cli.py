@@ -119,7 +119,9 @@ def _language_files(values: tuple[str, ...]) -> dict[str, list[str]]:
     "../shared/data/lid-dev beside the checkout, when present.",
 )
 @click.option("--no-lid-dev", is_flag=True, help="Do not read lid-dev.")
-@click.option("--no-udhr", is_flag=True, help="Do not read the bundled UDHR (data/calibration/udhr.jsonl.gz).")
+@click.option(
+    "--no-udhr", is_flag=True, help="Do not read the bundled UDHR (data/calibration/udhr.jsonl.gz)."
+)
 @click.option(
     "--text",
     "texts",
@@ -134,11 +136,13 @@ def _language_files(values: tuple[str, ...]) -> dict[str, list[str]]:
     metavar="LANGUAGE",
     help="Only these languages (repeatable; default: every language with enough text).",
 )
-@click.option("--order", type=click.IntRange(1, 6), default=3, show_default=True, help="n-gram order (words).")
+@click.option(
+    "--order", type=click.IntRange(1, 6), default=3, show_default=True, help="n-gram order (words)."
+)
 @click.option(
     "--min-tokens",
     type=click.IntRange(1),
-    default=10_000,
+    default=1_000,
     show_default=True,
     help="Skip (and list) languages with less training text: their documents fall back to no fluency score.",
 )
@@ -158,7 +162,9 @@ def train_lm(out, lid_dev, no_lid_dev, no_udhr, texts, languages, order, min_tok
     if no_lid_dev:
         lid_dev = None
     if lid_dev is not None and not (lid_dev / "languages.tsv").is_file():
-        raise _UserError(f"{lid_dev}: no languages.tsv (not a lid-dev folder); give --lid-dev or --no-lid-dev")
+        raise _UserError(
+            f"{lid_dev}: no languages.tsv (not a lid-dev folder); give --lid-dev or --no-lid-dev"
+        )
     try:
         corpora = collect_texts(lid_dev, None if no_udhr else UDHR_BUNDLE, _language_files(texts))
     except CuratorError as e:

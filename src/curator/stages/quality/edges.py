@@ -35,7 +35,10 @@ def read_side_files(scores_dir: Path, classifiers: list[str]) -> pa.Table:
 
 
 def language_buckets(
-    scores: dict[str, np.ndarray], fraction: float | None, n_buckets: int = N_BUCKETS, combine: Combine = "max"
+    scores: dict[str, np.ndarray],
+    fraction: float | None,
+    n_buckets: int = N_BUCKETS,
+    combine: Combine = "max",
 ) -> LanguageBuckets:
     edges = {name: bucket_edges(values, n_buckets) for name, values in scores.items()}
     n_docs = len(next(iter(scores.values()))) if scores else 0

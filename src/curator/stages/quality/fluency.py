@@ -39,9 +39,10 @@ class FluencyModels:
         self.folder = Path(folder)
         self._models: dict[str, NgramModel | None] = {}
         self._calibration: dict[str, dict | None] = {}
+        self._resolved: dict[str, str | None] = {}
 
     def __getstate__(self):
-        return {**self.__dict__, "_models": {}, "_calibration": {}}
+        return {**self.__dict__, "_models": {}, "_calibration": {}, "_resolved": {}}
 
     def problem(self) -> str | None:
         """Why the folder cannot be used (missing, or holding no model), or None."""
@@ -54,13 +55,35 @@ class FluencyModels:
     def languages(self) -> list[str]:
         return sorted(p.name[: -len(MODEL_SUFFIX)] for p in self.folder.glob(f"*{MODEL_SUFFIX}"))
 
+    def resolve(self, language: str) -> str | None:
+        """The language whose model scores `language`: its own, else one of the same script whose
+        code is its macrolanguage or member (text.labels.same_language), else None."""
+        if language not in self._resolved:
+            from curator.text.labels import same_language
+
+            found = None
+            if (self.folder / f"{language}{MODEL_SUFFIX}").is_file():
+                found = language
+            else:
+                script = language.partition("_")[2]
+                for other in self.languages() if self.folder.is_dir() else []:
+                    if other.partition("_")[2] == script and same_language(other, language):
+                        found = other
+                        break
+            self._resolved[language] = found
+        return self._resolved[language]
+
     def model(self, language: str) -> NgramModel | None:
-        if language not in self._models:
-            path = self.folder / f"{language}{MODEL_SUFFIX}"
-            self._models[language] = NgramModel.load_arpa(path) if path.is_file() else None
-        return self._models[language]
+        """The model that scores `language` (see resolve), loaded once; None without one."""
+        name = self.resolve(language)
+        if name is None:
+            return None
+        if name not in self._models:
+            self._models[name] = NgramModel.load_arpa(self.folder / f"{name}{MODEL_SUFFIX}")
+        return self._models[name]
 
     def calibration(self, language: str) -> dict | None:
+        language = self.resolve(language) or language
         if language not in self._calibration:
             path = self.folder / f"{language}.json"
             data = None
@@ -68,7 +91,9 @@ class FluencyModels:
                 try:
                     data = json.loads(path.read_text(encoding="utf-8"))
                 except json.JSONDecodeError as e:
-                    raise CuratorError(f"{path}: not JSON ({e}); rebuild with `curator quality train-lm`") from None
+                    raise CuratorError(
+                        f"{path}: not JSON ({e}); rebuild with `curator quality train-lm`"
+                    ) from None
             self._calibration[language] = data
         return self._calibration[language]
 

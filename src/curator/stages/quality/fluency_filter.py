@@ -5,7 +5,8 @@ language's clean text.
 It runs before the classifiers score, so the ensemble ranks only what it keeps, and the scorer
 writes the fluency score into the side file with the classifiers' (as one more ensemble member).
 A document whose language has no model, or without a word, gets no score (None), is kept, and is
-counted: `fluency_no_model/<language>` or `fluency_no_tokens/<language>` in stats/quality.json.
+counted: `fluency_no_model/<language>` or `fluency_no_tokens/<language>` in stats/quality.json
+(metrics); one scored by a related language's model, `fluency_related_model/<language>:<model>`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ REASON = "quality:not_fluent"
 class FluencyFilter(CuratorFilter):
     name = "⭐ fluency (n-gram LM)"
 
-    def __init__(self, models: FluencyModels, keep_clean_fraction: float | None = None, exclusion_writer=None):
+    def __init__(
+        self, models: FluencyModels, keep_clean_fraction: float | None = None, exclusion_writer=None
+    ):
         super().__init__(exclusion_writer=exclusion_writer)
         self.models = models
         self.keep_clean_fraction = keep_clean_fraction
@@ -46,6 +49,9 @@ class FluencyFilter(CuratorFilter):
             doc.metadata[score_column(FLUENCY)] = None
             self.stat_update(f"fluency_no_model/{language}")
             return True
+        used = self.models.resolve(language)
+        if used != language:
+            self.stat_update(f"fluency_related_model/{language}:{used}")
         score = model.score(doc.text)
         doc.metadata[score_column(FLUENCY)] = score
         if score is None:

@@ -103,9 +103,7 @@ class NgramModel:
                 h = gram[:-1]
                 totals[h] += c
                 kinds[h][min(c, 3) - 1] += 1
-            gamma = {
-                h: (d1 * k[0] + d2 * k[1] + d3 * k[2]) / totals[h] for h, k in kinds.items()
-            }
+            gamma = {h: (d1 * k[0] + d2 * k[1] + d3 * k[2]) / totals[h] for h, k in kinds.items()}
             current = {}
             for gram, c in counts.items():
                 h = gram[:-1]
@@ -121,9 +119,7 @@ class NgramModel:
             else:
                 for h, g in gamma.items():
                     backoffs[n - 2][h] = math.log10(g) if g > 0 else NO_PROB
-            probs[n - 1] = {
-                gram: (math.log10(p) if p > 0 else NO_PROB) for gram, p in current.items()
-            }
+            probs[n - 1] = {gram: (math.log10(p) if p > 0 else NO_PROB) for gram, p in current.items()}
             lower = current
         return cls(order, probs, backoffs)
 
@@ -154,7 +150,9 @@ class NgramModel:
         return probs[0].get((UNK,), NO_PROB) + penalty
 
     def log10_prob(self, context: Sequence[str], word: str) -> float:
-        return self._query(tuple(context)[-(self.order - 1) :] if self.order > 1 else (), word, self.probs, self.backoffs)
+        return self._query(
+            tuple(context)[-(self.order - 1) :] if self.order > 1 else (), word, self.probs, self.backoffs
+        )
 
     def sentence_log10(self, tokens: Sequence[str]) -> tuple[float, int]:
         """(sum of log10 p over the tokens and </s>, number of predictions)."""
@@ -183,7 +181,11 @@ class NgramModel:
         opener = gzip.open if path.suffix == ".gz" else open
         with atomic_path(path) as tmp:
             raw = open(tmp, "wb")
-            stream = gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0, compresslevel=5) if opener is gzip.open else raw
+            stream = (
+                gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0, compresslevel=5)
+                if opener is gzip.open
+                else raw
+            )
             with stream as out:
                 lines = ["", "\\data\\"]
                 lines += [f"ngram {n}={len(self.probs[n - 1])}" for n in range(1, self.order + 1)]

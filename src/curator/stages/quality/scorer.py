@@ -50,7 +50,9 @@ class QualityScorer(PipelineStep):
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         languages: list[str] = []
-        columns: dict[str, list[float | None]] = {name: [] for name in (*self.classifiers, *self.scored_before)}
+        columns: dict[str, list[float | None]] = {
+            name: [] for name in (*self.classifiers, *self.scored_before)
+        }
         for doc in data:
             with self.track_time():
                 languages.append(doc_language(doc))
@@ -64,7 +66,9 @@ class QualityScorer(PipelineStep):
             yield doc
         self._write_side_file(rank, languages, columns)
 
-    def _write_side_file(self, rank: int, languages: list[str], columns: dict[str, list[float | None]]) -> None:
+    def _write_side_file(
+        self, rank: int, languages: list[str], columns: dict[str, list[float | None]]
+    ) -> None:
         """Atomically (temp + rename), also when empty, so a rerun task replaces its old file."""
         table = pa.table(
             {"language": pa.array(languages, pa.string())}

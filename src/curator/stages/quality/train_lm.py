@@ -52,7 +52,9 @@ def lid_dev_label(iso1: str, iso3: str, script: str, sample: str) -> str:
     return label if len(label.partition("_")[0]) == 3 else f"{iso3}_{script}"
 
 
-def collect_texts(lid_dev: Path | None, udhr: Path | None, extra: dict[str, list[str]]) -> dict[str, LanguageText]:
+def collect_texts(
+    lid_dev: Path | None, udhr: Path | None, extra: dict[str, list[str]]
+) -> dict[str, LanguageText]:
     """language -> its training text from lid-dev, the UDHR bundle and the user's files."""
     from curator.stages.quality.train import read_texts
 
