@@ -11,6 +11,8 @@ build/fluency-dev/; 295 Mallard pages translated into 41 locales). Per locale:
   one document per page with at least 3 paragraphs and 30 words;
 - shuffled: the same document's words in a random order (line lengths kept; for Chinese and
   Japanese, which do not space words, the characters are shuffled);
+- shuffled_punct: the words shuffled among the word positions, punctuation left in place (every
+  sentence still ends with its full stop: a bag of words plus punctuation positions sees nothing);
 - navigation: lists of 8-20 translated page titles, in page order (like a help index or menu).
 
 Each document gets the classifier's and the fluency model's raw score; per locale, the scores are
@@ -86,8 +88,25 @@ def unspaced(text: str) -> bool:
     return text.count(" ") < len(text) / 20
 
 
+# a word: letters and digits plus the combining marks of Indic, Thai and Myanmar scripts (not \w)
+_WORD = r"(?:\w|[\u0300-\u036F\u0900-\u0DFF\u0E00-\u0EFF\u1000-\u109F])+"
+_TOKENS = re.compile(rf"{_WORD}|(?:(?!{_WORD}).)+", re.DOTALL)
+
+
+def shuffled_keeping_punctuation(doc: str, rng: random.Random) -> str:
+    """The words shuffled among the word positions; punctuation, spaces and line breaks stay where
+    they were (a harder case: a sentence still ends with its full stop)."""
+    tokens = _TOKENS.findall(doc)
+    slots = [i for i, t in enumerate(tokens) if re.fullmatch(_WORD, t)]
+    words = [tokens[i] for i in slots]
+    rng.shuffle(words)
+    for i, w in zip(slots, words, strict=True):
+        tokens[i] = w
+    return "".join(tokens)
+
+
 def build_dev_set(root: Path, seed: int = 0) -> dict[str, dict[str, list[str]]]:
-    """locale -> {"prose": [...], "shuffled": [...], "navigation": [...]}."""
+    """locale -> {"prose": [...], "shuffled": [...], "shuffled_punct": [...], "navigation": [...]}."""
     english = {p.name: read_page(p) for p in sorted((root / "C" / "gnome-help").glob("*.page"))}
     out = {}
     for folder in sorted(root.iterdir()):
@@ -111,8 +130,14 @@ def build_dev_set(root: Path, seed: int = 0) -> dict[str, dict[str, list[str]]]:
             navigation.append("\n".join(titles[i : i + n]))
             i += n
         shuffled = [shuffled_words(doc, rng) for doc in prose]
+        in_place = [shuffled_keeping_punctuation(doc, rng) for doc in prose]
         if len(prose) >= 10 and len(navigation) >= 5:
-            out[locale] = {"prose": prose, "shuffled": shuffled, "navigation": navigation}
+            out[locale] = {
+                "prose": prose,
+                "shuffled": shuffled,
+                "shuffled_punct": in_place,
+                "navigation": navigation,
+            }
     return out
 
 
@@ -146,7 +171,7 @@ def main() -> None:
         sys.exit(lm.problem())
     rules = args.combine.split(",")
     dev = build_dev_set(help_root())
-    kinds = ("shuffled", "navigation")
+    kinds = ("shuffled", "shuffled_punct", "navigation")
     rows, cpu = [], {name: [0.0, 0] for name in [*classifiers, FLUENCY]}
     for locale, sets in dev.items():
         label = locale_label(locale, "\n".join(sets["prose"][:20]))
@@ -205,8 +230,14 @@ def main() -> None:
         )
     print(f"{'median':25} " + " ".join(f"{summary[c].get('median', float('nan')):>17.3f}" for c in cols))
     print(f"{'worst':25} " + " ".join(f"{summary[c].get('min', float('nan')):>17.3f}" for c in cols))
+    with_model = {c: [row[c] for row in rows if c in row and row["model"]] for c in cols}
+    print(
+        f"{'worst with a fluency model':25} "
+        + " ".join(f"{min(v or [float('nan')]):>17.3f}" for v in with_model.values())
+    )
     for c in cols:
         if summary[c]:
+            summary[c]["min_with_model"] = min(with_model[c] or [float("nan")])
             worst = min((r for r in rows if c in r), key=lambda r: r[c])
             print(f"  worst {c}: {worst['locale']} {worst[c]:.3f}")
     no_model = [f"{r['locale']} ({r['language']})" for r in rows if not r["model"]]
