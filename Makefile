@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.curator-installed
 
-.PHONY: install demo test lint bench quality-model profiles clean
+.PHONY: install demo test lint bench quality-model lm-models profiles clean
 
 install: $(STAMP)
 
@@ -29,6 +29,11 @@ test: install
 # the quality block's default classifier (models/quality-web.ftz): fetches Debian manuals with apt-get
 quality-model: install
 	$(PY) scripts/train_quality_model.py
+
+# the quality stage's fluency models (models/lm/: n-gram LMs per language from ../shared/data/lid-dev and
+# the bundled UDHR, offline; docs/quality.md)
+lm-models: install
+	$(VENV)/bin/curator quality train-lm --out models/lm
 
 # lang_profiles/<language>.yaml for every lid.176 language, calibrated from ../shared/data + data/calibration
 profiles: install

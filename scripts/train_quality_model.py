@@ -29,6 +29,7 @@ from curator.stages.quality.train import (  # noqa: E402
     TrainSettings,
     held_out_metrics,
     score_examples,
+    shuffled_words,
     split_by_group,
     train_classifier,
 )
@@ -120,6 +121,15 @@ def build_examples(pages: list[corpus.Page], recipe: dict) -> list:
         rng = random.Random(f"{recipe['seed']}:{page.group}")
         for ex in corpus.chunk_page(page, rng, lo, hi):
             by_source.setdefault((ex.source, ex.positive), []).append(ex)
+    if recipe.get("shuffled_negatives"):
+        # the positives' words in a random order, as negatives of their own source (same group:
+        # a page's shuffle sits on the same side of the split as the page)
+        for (source, positive), items in sorted(by_source.items()):
+            if positive:
+                rng = random.Random(f"{recipe['seed']}:shuffled:{source}")
+                by_source[(f"shuffled:{source}", False)] = [
+                    Example(shuffled_words(e.text, rng), False, e.group, f"shuffled:{source}") for e in items
+                ]
     examples = []
     cap = recipe["max_examples_per_source"]
     for key in sorted(by_source):
@@ -162,7 +172,7 @@ def unseen_language_check(model: Path, recipe: dict, shared: Path, work: Path) -
             examples = list(corpus.chunk_page(page, random.Random(recipe["seed"]), lo, hi))
             if sum(e.positive for e in examples) < 5 or sum(not e.positive for e in examples) < 5:
                 continue
-            scores = score_examples(model, examples)
+            scores = score_examples(model, examples, recipe.get("train", {}).get("normalization"))
             out[row["iso639_3"]] = round(held_out_metrics([e.positive for e in examples], scores).roc_auc, 4)
     return out
 
@@ -189,12 +199,15 @@ def main() -> None:
     counts = Counter((e.source, "positive" if e.positive else "negative") for e in examples)
     print(f"{len(examples)} documents from {len(pages)} pages ({len(train)} train, {len(valid)} held out)")
 
-    if recipe.get("skeleton_copies"):
-        skeletons = [Example(corpus.skeleton(e.text), e.positive, e.group, e.source) for e in train]
-        train = train + [e for e in skeletons if len(e.text.split()) >= 5]
     settings = TrainSettings(seed=recipe["seed"], **recipe.get("train", {}))
+    if recipe.get("skeleton_copies"):
+        skeletons = [
+            Example(corpus.skeleton(e.text, settings.normalization), e.positive, e.group, e.source)
+            for e in train
+        ]
+        train = train + [e for e in skeletons if len(e.text.split()) >= 5]
     train_classifier(train, args.out, settings)
-    scores = score_examples(args.out, valid)
+    scores = score_examples(args.out, valid, settings.normalization)
     overall = held_out_metrics([e.positive for e in valid], scores)
     web_idx = [i for i, e in enumerate(valid) if e.source.startswith(WEB_SOURCES)]
     web = held_out_metrics([valid[i].positive for i in web_idx], [scores[i] for i in web_idx])
@@ -230,7 +243,8 @@ def main() -> None:
         "bytes": args.out.stat().st_size,
         "sha256": sha256(args.out),
         "labels": {"positive": "__label__hq", "negative": "__label__lq"},
-        "text_normalization": "curator (curator.stages.quality.text.prepare_text)",
+        "normalization": settings.normalization,  # read by curator.stages.quality.classifier.model_normalization
+        "text_normalization": f"{settings.normalization} (curator.stages.quality.text.prepare_text)",
         "settings": vars(settings),
         "recipe": args.recipe.name,
         "held_out": overall.as_dict(),

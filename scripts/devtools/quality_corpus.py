@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from curator.stages.quality.text import prepare_text
+from curator.stages.quality.text import Normalization, prepare_text
 from curator.stages.quality.train import Example
 
 _SPACES = re.compile(r"\s+")
@@ -148,11 +148,12 @@ def ui_string_pages(
         yield Page(f"{source}/{i // per_page}", source, negative=strings[i : i + per_page])
 
 
-def skeleton(text: str) -> str:
-    """The text without its words: punctuation, symbols and digits only. A model trained also on
-    skeletons learns what prose looks like without knowing the words, which is all it sees of a
-    language it was not trained on (its words are unknown to it)."""
-    return " ".join(t for t in prepare_text(text).split() if not any(c.isalpha() for c in t))
+def skeleton(text: str, normalization: Normalization = "curator") -> str:
+    """The text without its words: punctuation, symbols and digits only (and line breaks, with the
+    "lines" normalization). A model trained also on skeletons learns what prose looks like without
+    knowing the words, which is all it sees of a language it was not trained on (its words are
+    unknown to it)."""
+    return " ".join(t for t in prepare_text(text, normalization).split() if not any(c.isalpha() for c in t))
 
 
 def n_tokens(text: str) -> int:

@@ -159,7 +159,10 @@ def reasons_section(stats: dict[str, dict]) -> str:
 
 
 def distributions_section(layout: RunLayout, record: dict) -> str:
-    sample = load_sample(layout.data, ("language", "language_score", "minhash_cluster_size", "quality_score"))
+    sample = load_sample(
+        layout.data,
+        ("language", "language_score", "minhash_cluster_size", "quality_score", "quality_score_fluency"),
+    )
     if not sample:
         return "<h2>Distributions</h2><p>The final documents have no language or score columns to plot.</p>"
     parts = [
@@ -182,6 +185,13 @@ def distributions_section(layout: RunLayout, record: dict) -> str:
             "<h3>quality_score per language</h3>"
             + plots.boxplots(_by_language(sample["quality_score"], langs), "quality_score")
         )
+    if "quality_score_fluency" in sample:  # languages without a fluency model have None: left out
+        groups = _by_language(sample["quality_score_fluency"], langs)
+        if groups:
+            parts.append(
+                "<h3>quality_score_fluency per language (mean log10 probability per token)</h3>"
+                + plots.boxplots(groups, "quality_score_fluency")
+            )
     return "".join(parts)
 
 

@@ -19,9 +19,11 @@ from curator.stages.quality.classifier import (
     POSITIVE_LABEL,
     FastTextClassifier,
 )
+from curator.stages.quality.fluency import FLUENCY, FluencyModels
 from curator.stages.quality.thresholds import QualityThresholds
 
 CLASSIFIER_NAME = r"^[a-z0-9_]+$"
+DEFAULT_LM_DIR = DEFAULT_MODEL.parent / "lm"  # built by `make lm-models`
 
 
 class ClassifierSpec(BlockParams):
@@ -30,9 +32,29 @@ class ClassifierSpec(BlockParams):
         POSITIVE_LABEL,
         description=f"label whose probability is the score ({NEGATIVE_LABEL} is the other one of curator's models)",
     )
-    normalization: Literal["curator", "newlines"] = Field(
-        "curator",
-        description="text preparation: curator (models from `curator quality train`) | newlines (other models)",
+    normalization: Literal["curator", "lines", "newlines"] | None = Field(
+        None,
+        description="text preparation: curator (models from `curator quality train`) | lines (curator with line "
+        "breaks as tokens) | newlines (other models); null: what the model's <model>.json names, else curator",
+    )
+
+
+class FluencyParams(BlockParams):
+    models: str = Field(
+        str(DEFAULT_LM_DIR),
+        description="folder of <language>.arpa.gz n-gram models + <language>.json calibrations, relative to "
+        "the config file (default: models/lm/, built by `make lm-models` / `curator quality train-lm`)",
+    )
+    ensemble: bool = Field(
+        True,
+        description="rank the fluency score into the ensemble's buckets like a classifier (quality_score_fluency)",
+    )
+    keep_clean_fraction: float | None = Field(
+        None,
+        gt=0,
+        le=1,
+        description="remove documents less fluent than this share of the language's held-out clean text "
+        "(0.8: the threshold is the clean text's 20th percentile); null: score only",
     )
 
 
@@ -53,6 +75,16 @@ class QualityParams(ProfilesParams):
         gt=0,
         le=1,
         description="keep this share of each language's best documents (profiles: quality_keep_top_fraction)",
+    )
+    fluency: FluencyParams | None = Field(
+        None,
+        description="per-language n-gram language model score (column quality_score_fluency): an ensemble "
+        "member and/or a filter; languages without a model are counted (fluency_no_model/<language>). null: off",
+    )
+    combine: Literal["max", "mean", "min"] = Field(
+        "max",
+        description="how the buckets of the classifiers (and fluency) make quality_score: max (CCI4.0: the best "
+        "one decides) | mean | min (every one must rank the document high)",
     )
     write_removed: bool = Field(True, description="write removed documents to OUTPUT/removed/<stage>/")
 
@@ -84,6 +116,16 @@ class QualityBlock(Block):
             )
         return out
 
+    def _fluency(self) -> FluencyModels | None:
+        spec = self.params.fluency
+        return FluencyModels(self.ctx.resolve(spec.models)) if spec is not None else None
+
+    def _ensemble_members(self) -> list[str]:
+        members = list(self.params.classifiers)
+        if self.params.fluency is not None and self.params.fluency.ensemble:
+            members.append(FLUENCY)
+        return members
+
     def _thresholds(self) -> QualityThresholds:
         p = self.params
         return QualityThresholds(p.min_score, p.keep_top_fraction, self.profiles_dir())
@@ -99,11 +141,21 @@ class QualityBlock(Block):
                     else ""
                 )
                 problems.append(Problem(f"classifiers.{name}", problem + hint))
+        fluency = self._fluency()
+        if fluency is not None:
+            if FLUENCY in self.params.classifiers:
+                problems.append(
+                    Problem(f"classifiers.{FLUENCY}", "the name is the fluency score's: rename it")
+                )
+            problem = fluency.problem()
+            if problem:
+                problems.append(Problem("fluency.models", problem))
         return problems + self.profiles_problems()
 
     def phases(self):
         from curator.stages.quality.edges import QualityBucketEdges
         from curator.stages.quality.ensemble import QualityEnsembleFilter
+        from curator.stages.quality.fluency_filter import FluencyFilter
         from curator.stages.quality.scorer import QualityScorer
 
         classifiers = self._classifiers()
@@ -111,12 +163,20 @@ class QualityBlock(Block):
         scores_dir = self.ctx.stage_dir / "scores"
         table_path = self.ctx.stage_dir / "buckets.json"
         writer = self.ctx.removed_writer() if self.params.write_removed else None
+        members = self._ensemble_members()
+        first: list = []
+        fluency = self._fluency()
+        if fluency is not None:
+            fluency_writer = self.ctx.removed_writer("fluency") if self.params.write_removed else None
+            first.append(FluencyFilter(fluency, self.params.fluency.keep_clean_fraction, fluency_writer))
+        scored_before = (FLUENCY,) if FLUENCY in members else ()
+        combine = self.params.combine
         return [
-            DocPhase([QualityScorer(classifiers, scores_dir)]),
+            DocPhase([*first, QualityScorer(classifiers, scores_dir, scored_before)]),
             GlobalPhase(
                 "buckets",
                 lambda _documents_dir: [
-                    QualityBucketEdges(scores_dir, table_path, list(classifiers), thresholds)
+                    QualityBucketEdges(scores_dir, table_path, members, thresholds, combine)
                 ],
             ),
             DocPhase([QualityEnsembleFilter(table_path, thresholds, exclusion_writer=writer)]),

@@ -11,6 +11,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -18,15 +19,18 @@ from curator.core.atomic import write_json_atomic
 
 N_BUCKETS = 20
 ALL_LANGUAGES = "*"  # edges over every document: used for a language the table does not know
+Combine = Literal["max", "mean", "min"]
 
 
 def bucket_edges(scores: Sequence[float], n_buckets: int = N_BUCKETS) -> list[float]:
     """The n_buckets-1 inner edges: edge k is the (k/n_buckets)-quantile of the scores, taken as
     the smallest score with at least that share of the scores at or below it (no interpolation)."""
-    if len(scores) == 0:
+    values = np.asarray(scores, dtype=float)
+    values = values[~np.isnan(values)]  # documents without this score (no fluency model for them)
+    if len(values) == 0:
         return []
     qs = [k / n_buckets for k in range(1, n_buckets)]
-    return [float(x) for x in np.quantile(np.asarray(scores, dtype=float), qs, method="inverted_cdf")]
+    return [float(x) for x in np.quantile(values, qs, method="inverted_cdf")]
 
 
 def bucket_of(score, edges: Sequence[float]):
@@ -39,12 +43,44 @@ def bucket_of(score, edges: Sequence[float]):
     return (below + at_or_below) // 2
 
 
+def combined_buckets(
+    scores: Mapping[str, np.ndarray], edges: Mapping[str, Sequence[float]], combine: Combine = "max"
+) -> np.ndarray:
+    """Per document, the classifiers' buckets combined: `max` (CCI4.0: the best classifier
+    decides), `mean`, or `min` (every classifier must rank the document high: for signals that
+    each catch a different defect, like a fluency model and a boilerplate classifier). A missing
+    score (None/NaN, e.g. no fluency model for the language) or a classifier without edges does
+    not take part; a document with no score at all gets bucket 0."""
+    rows = []
+    for name, values in scores.items():
+        values = np.asarray(values, dtype=float)
+        if not edges.get(name):
+            continue
+        b = bucket_of(values, edges[name]).astype(float)
+        b[np.isnan(values)] = np.nan
+        rows.append(b)
+    if not rows:
+        return np.zeros(len(next(iter(scores.values()), [])))
+    matrix = np.vstack(rows)
+    present = ~np.isnan(matrix)
+    reduce = {"max": np.fmax.reduce, "min": np.fmin.reduce}.get(combine)
+    if reduce is not None:
+        out = reduce(matrix, axis=0)
+    else:
+        out = np.where(present, matrix, 0).sum(axis=0) / np.maximum(present.sum(axis=0), 1)
+    return np.where(present.any(axis=0), out, 0.0)
+
+
 def ensemble_score(
-    scores: Mapping[str, float], edges: Mapping[str, Sequence[float]], n_buckets: int = N_BUCKETS
+    scores: Mapping[str, float | None],
+    edges: Mapping[str, Sequence[float]],
+    n_buckets: int = N_BUCKETS,
+    combine: Combine = "max",
 ) -> float:
-    """max over classifiers of the score's bucket, scaled to [0, 1] (bucket / (n_buckets - 1))."""
-    best = max(int(bucket_of(scores[name], edges[name])) for name in scores)
-    return best / (n_buckets - 1)
+    """The classifiers' buckets combined (`max` by default, CCI4.0), scaled to [0, 1]
+    (bucket / (n_buckets - 1))."""
+    values = {name: np.array([np.nan if v is None else v], dtype=float) for name, v in scores.items()}
+    return float(combined_buckets(values, edges, combine)[0]) / (n_buckets - 1)
 
 
 def top_fraction_cutoff(ensemble_scores: Sequence[float], fraction: float) -> float:
@@ -71,6 +107,7 @@ class BucketTable:
     classifiers: list[str]
     n_buckets: int = N_BUCKETS
     languages: dict[str, LanguageBuckets] = field(default_factory=dict)
+    combine: Combine = "max"
 
     def for_language(self, language: str) -> LanguageBuckets:
         return self.languages.get(language) or self.languages[ALL_LANGUAGES]
@@ -80,6 +117,7 @@ class BucketTable:
         data = {
             "classifiers": self.classifiers,
             "n_buckets": self.n_buckets,
+            "combine": self.combine,
             "languages": {k: vars(v) for k, v in sorted(self.languages.items())},
         }
         write_json_atomic(path, data, indent=1)
@@ -88,4 +126,4 @@ class BucketTable:
     def load(cls, path: Path) -> BucketTable:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         languages = {k: LanguageBuckets(**v) for k, v in data["languages"].items()}
-        return cls(data["classifiers"], data["n_buckets"], languages)
+        return cls(data["classifiers"], data["n_buckets"], languages, data.get("combine", "max"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -29,6 +30,18 @@ def load_fasttext(path: str | Path):
     return _LOADED[key]
 
 
+def model_normalization(path: str | Path) -> Normalization:
+    """The text preparation a model was trained with, from `normalization` in its sidecar
+    `<model>.json` (written by scripts/train_quality_model.py), else "curator": the model says how
+    to read text for it, so retraining the shipped model with another preparation needs no config."""
+    sidecar = Path(path).with_suffix(".json")
+    try:
+        value = json.loads(sidecar.read_text(encoding="utf-8")).get("normalization")
+    except (OSError, ValueError, AttributeError):
+        return "curator"
+    return value if value in ("curator", "lines", "newlines") else "curator"
+
+
 class FastTextClassifier:
     """P(positive label | text) from a local fastText model."""
 
@@ -36,11 +49,12 @@ class FastTextClassifier:
         self,
         path: str | Path,
         positive_label: str = POSITIVE_LABEL,
-        normalization: Normalization = "curator",
+        normalization: Normalization | None = None,
     ):
+        """`normalization` None: the one the model's sidecar names (see model_normalization)."""
         self.path = Path(path)
         self.positive_label = positive_label
-        self.normalization = normalization
+        self.normalization = normalization or model_normalization(path)
         self._model = None
 
     def __getstate__(self):

@@ -92,3 +92,99 @@ def train(positives, negatives, out, text_column, valid_fraction, seed, epoch, c
         click.echo(held_out_metrics([e.positive for e in valid_set], scores).summary())
     else:
         click.echo("no held-out documents (--valid-fraction 0): no metrics")
+
+
+def _language_files(values: tuple[str, ...]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for value in values:
+        language, sep, pattern = value.partition("=")
+        if not sep or not language or not pattern:
+            raise _UserError(f"--text {value!r}: give LANGUAGE=GLOB, e.g. dan_Latn='corpus/da/*.txt'")
+        out.setdefault(language, []).append(pattern)
+    return out
+
+
+@quality_group.command("train-lm")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for <language>.arpa.gz + <language>.json (the quality stage's fluency.models).",
+)
+@click.option(
+    "--lid-dev",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="lid-dev folder (<iso639-3>.txt + languages.tsv); default: $CURATOR_SHARED_DATA/lid-dev or "
+    "../shared/data/lid-dev beside the checkout, when present.",
+)
+@click.option("--no-lid-dev", is_flag=True, help="Do not read lid-dev.")
+@click.option(
+    "--no-udhr", is_flag=True, help="Do not read the bundled UDHR (data/calibration/udhr.jsonl.gz)."
+)
+@click.option(
+    "--text",
+    "texts",
+    multiple=True,
+    metavar="LANGUAGE=GLOB",
+    help="More training text for a language (Parquet, JSONL, or one document per line). Repeatable.",
+)
+@click.option(
+    "--language",
+    "languages",
+    multiple=True,
+    metavar="LANGUAGE",
+    help="Only these languages (repeatable; default: every language with enough text).",
+)
+@click.option(
+    "--order", type=click.IntRange(1, 6), default=3, show_default=True, help="n-gram order (words)."
+)
+@click.option(
+    "--min-tokens",
+    type=click.IntRange(1),
+    default=1_000,
+    show_default=True,
+    help="Skip (and list) languages with less training text: their documents fall back to no fluency score.",
+)
+@click.option("--folds", type=click.IntRange(2), default=5, show_default=True, help="Cross-validation folds.")
+def train_lm(out, lid_dev, no_lid_dev, no_udhr, texts, languages, order, min_tokens, folds):
+    """Train per-language word n-gram language models (Kneser-Ney) for the fluency score, offline,
+    and calibrate their thresholds on held-out clean text. Prints one line per language."""
+    import os
+
+    from curator.core.paths import PROJECT_ROOT
+    from curator.stages.quality.ngram import sentences
+    from curator.stages.quality.train_lm import UDHR_BUNDLE, collect_texts, train_language
+
+    if lid_dev is None and not no_lid_dev:
+        shared = Path(os.environ.get("CURATOR_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data"))
+        lid_dev = shared / "lid-dev" if (shared / "lid-dev").is_dir() else None
+    if no_lid_dev:
+        lid_dev = None
+    if lid_dev is not None and not (lid_dev / "languages.tsv").is_file():
+        raise _UserError(
+            f"{lid_dev}: no languages.tsv (not a lid-dev folder); give --lid-dev or --no-lid-dev"
+        )
+    try:
+        corpora = collect_texts(lid_dev, None if no_udhr else UDHR_BUNDLE, _language_files(texts))
+    except CuratorError as e:
+        raise _UserError(str(e)) from None
+    wanted = set(languages) or set(corpora)
+    missing = sorted(wanted - set(corpora))
+    skipped = []
+    for language in sorted(wanted & set(corpora)):
+        text = corpora[language]
+        tokens = sum(len(t) for u in text.units for t in sentences(u))
+        if tokens < min_tokens:
+            skipped.append(f"{language} ({tokens})")
+            continue
+        info = train_language(text, out, order, folds)
+        p = info["clean_percentiles"]
+        click.echo(
+            f"{language}: {info['tokens']} tokens from {', '.join(info['sources'])}; "
+            f"n-grams {info['ngrams']}; clean p20 {p[19] if p else 'n/a'}"
+        )
+    if skipped:
+        click.echo(f"under --min-tokens {min_tokens} (no model, fall back): {', '.join(skipped)}")
+    if missing:
+        click.echo(f"no text at all for: {', '.join(missing)}")

@@ -17,9 +17,10 @@ from curator.stages.quality.buckets import (
     ALL_LANGUAGES,
     N_BUCKETS,
     BucketTable,
+    Combine,
     LanguageBuckets,
     bucket_edges,
-    bucket_of,
+    combined_buckets,
     top_fraction_cutoff,
 )
 from curator.stages.quality.thresholds import QualityThresholds
@@ -34,13 +35,16 @@ def read_side_files(scores_dir: Path, classifiers: list[str]) -> pa.Table:
 
 
 def language_buckets(
-    scores: dict[str, np.ndarray], fraction: float | None, n_buckets: int = N_BUCKETS
+    scores: dict[str, np.ndarray],
+    fraction: float | None,
+    n_buckets: int = N_BUCKETS,
+    combine: Combine = "max",
 ) -> LanguageBuckets:
     edges = {name: bucket_edges(values, n_buckets) for name, values in scores.items()}
     n_docs = len(next(iter(scores.values()))) if scores else 0
     cutoff = None
     if fraction is not None and n_docs:
-        best = np.max([bucket_of(values, edges[name]) for name, values in scores.items()], axis=0)
+        best = combined_buckets(scores, edges, combine)
         cutoff = top_fraction_cutoff((best / (n_buckets - 1)).tolist(), fraction)
     return LanguageBuckets(docs=n_docs, edges=edges, keep_min_score=cutoff)
 
@@ -55,12 +59,14 @@ class QualityBucketEdges(PipelineStep):
         table_path: str | Path,
         classifiers: list[str],
         thresholds: QualityThresholds,
+        combine: Combine = "max",
     ):
         super().__init__()
         self.scores_dir = Path(scores_dir)
         self.table_path = Path(table_path)
         self.classifiers = classifiers
         self.thresholds = thresholds
+        self.combine = combine
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         if data:
@@ -70,13 +76,17 @@ class QualityBucketEdges(PipelineStep):
         table = read_side_files(self.scores_dir, self.classifiers)
         languages = table.column("language").to_numpy(zero_copy_only=False)
         scores = {name: table.column(name).to_numpy() for name in self.classifiers}
-        result = BucketTable(self.classifiers, N_BUCKETS)
+        result = BucketTable(self.classifiers, N_BUCKETS, combine=self.combine)
         for language in sorted(set(languages.tolist())):
             mask = languages == language
             fraction = self.thresholds.for_language(language)[1]
-            result.languages[language] = language_buckets({n: v[mask] for n, v in scores.items()}, fraction)
+            result.languages[language] = language_buckets(
+                {n: v[mask] for n, v in scores.items()}, fraction, N_BUCKETS, self.combine
+            )
             self.stat_update(f"lang/{language}/scored_docs", value=int(mask.sum()))
-        result.languages[ALL_LANGUAGES] = language_buckets(scores, self.thresholds.keep_top_fraction)
+        result.languages[ALL_LANGUAGES] = language_buckets(
+            scores, self.thresholds.keep_top_fraction, N_BUCKETS, self.combine
+        )
         result.save(self.table_path)
         logger.info(
             f"quality buckets for {len(result.languages) - 1} languages, {len(languages)} documents -> {self.table_path}"

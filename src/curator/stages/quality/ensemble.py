@@ -47,7 +47,7 @@ class QualityEnsembleFilter(CuratorFilter):
                 f"document {doc.id} has no {e.args[0]}: it did not pass this quality stage's scoring step "
                 f"({self.table_path} lists classifiers {self.table.classifiers}); rerun with --fresh"
             ) from None
-        score = ensemble_score(scores, buckets.edges, self.table.n_buckets)
+        score = ensemble_score(scores, buckets.edges, self.table.n_buckets, self.table.combine)
         doc.metadata["quality_score"] = score
         min_score, _ = self.thresholds.for_language(language)
         cutoffs = [c for c in (min_score, buckets.keep_min_score) if c is not None]

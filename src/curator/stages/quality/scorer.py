@@ -28,10 +28,18 @@ class QualityScorer(PipelineStep):
     name = "⭐ quality scores"
     type = "🔢 - SCORER"
 
-    def __init__(self, classifiers: dict[str, FastTextClassifier], scores_dir: str | Path):
+    def __init__(
+        self,
+        classifiers: dict[str, FastTextClassifier],
+        scores_dir: str | Path,
+        scored_before: tuple[str, ...] = (),
+    ):
+        """`scored_before`: names of ensemble members an earlier step already scored (the fluency
+        filter): their `quality_score_<name>` is copied into the side file (None: missing)."""
         super().__init__()
         self.classifiers = classifiers
         self.scores_dir = Path(scores_dir)
+        self.scored_before = scored_before
 
     def preload(self) -> None:
         """Load the models once for all the job's tasks (see load_fasttext); a model that does not
@@ -42,7 +50,9 @@ class QualityScorer(PipelineStep):
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         languages: list[str] = []
-        columns: dict[str, list[float]] = {name: [] for name in self.classifiers}
+        columns: dict[str, list[float | None]] = {
+            name: [] for name in (*self.classifiers, *self.scored_before)
+        }
         for doc in data:
             with self.track_time():
                 languages.append(doc_language(doc))
@@ -50,11 +60,15 @@ class QualityScorer(PipelineStep):
                     score = classifier.score(doc.text)
                     doc.metadata[score_column(name)] = score
                     columns[name].append(score)
+                for name in self.scored_before:
+                    columns[name].append(doc.metadata.get(score_column(name)))
             self.stat_update("scored")
             yield doc
         self._write_side_file(rank, languages, columns)
 
-    def _write_side_file(self, rank: int, languages: list[str], columns: dict[str, list[float]]) -> None:
+    def _write_side_file(
+        self, rank: int, languages: list[str], columns: dict[str, list[float | None]]
+    ) -> None:
         """Atomically (temp + rename), also when empty, so a rerun task replaces its old file."""
         table = pa.table(
             {"language": pa.array(languages, pa.string())}

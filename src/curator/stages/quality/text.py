@@ -14,7 +14,8 @@ import unicodedata
 from functools import cache
 from typing import Literal
 
-Normalization = Literal["curator", "newlines"]
+Normalization = Literal["curator", "lines", "newlines"]
+LINE_BREAK = "⏎"  # "lines": a line break as a token of its own
 
 _UNSPACED_SCRIPTS = (
     (0x0E00, 0x0EFF),  # Thai, Lao
@@ -51,9 +52,14 @@ def prepare_text(text: str, normalization: Normalization = "curator") -> str:
 
     "curator": lower case, digits as 0, punctuation and symbols as tokens, unspaced scripts split
     into characters, whitespace collapsed (the shipped model and `curator quality train`);
+    "lines": "curator", and each line break a token (⏎): a list of short lines (a menu, a list of
+    page titles) then differs from the same words in a paragraph, which "curator" makes one line;
     "newlines": newlines to spaces only (models trained elsewhere, e.g. DCLM's or FineWeb-Edu's
     fastText classifiers).
     """
     if normalization == "newlines":
         return text.replace("\r", " ").replace("\n", " ").strip()
+    if normalization == "lines":
+        lines = (" ".join(line.lower().translate(_token_table()).split()) for line in text.splitlines())
+        return f" {LINE_BREAK} ".join(line for line in lines if line)
     return " ".join(text.lower().translate(_token_table()).split())

@@ -22,7 +22,7 @@ from scipy.stats import rankdata
 from curator.core.atomic import atomic_path
 from curator.core.errors import CuratorError
 from curator.stages.quality.classifier import NEGATIVE_LABEL, POSITIVE_LABEL, FastTextClassifier
-from curator.stages.quality.text import prepare_text
+from curator.stages.quality.text import Normalization, prepare_text
 
 
 @dataclass
@@ -46,6 +46,7 @@ class TrainSettings:
     cutoff: int = 100_000  # quantisation keeps at most this many words + n-grams
     seed: int = 0
     quantize: bool = True  # False: a larger model, trained faster (tests)
+    normalization: Normalization = "curator"  # text preparation (text.prepare_text)
 
 
 @dataclass
@@ -132,7 +133,7 @@ def train_classifier(examples: Sequence[Example], out: Path, settings: TrainSett
         features: set[int] = set()  # distinct words and word n-grams: quantising more rows is waste
         with train_file.open("w", encoding="utf-8") as f:
             for ex in _balanced(examples, settings.seed):
-                line = prepare_text(ex.text)
+                line = prepare_text(ex.text, settings.normalization)
                 if line:
                     f.write(f"{POSITIVE_LABEL if ex.positive else NEGATIVE_LABEL} {line}\n")
                     words = line.split()
@@ -175,8 +176,10 @@ def _train_and_save(train_file: str, settings: TrainSettings, cutoff: int | None
     model.save_model(out)
 
 
-def score_examples(model_path: Path, examples: Sequence[Example]) -> list[float]:
-    classifier = FastTextClassifier(model_path)
+def score_examples(
+    model_path: Path, examples: Sequence[Example], normalization: Normalization | None = None
+) -> list[float]:
+    classifier = FastTextClassifier(model_path, normalization=normalization)
     return [classifier.score(e.text) for e in examples]
 
 
@@ -204,3 +207,22 @@ def read_texts(pattern: str, text_column: str = "text") -> Iterator[tuple[str, s
 @dataclass
 class _Line:
     text: str
+
+
+def shuffled_words(text: str, rng: random.Random) -> str:
+    """The same words in a random order, each line keeping its number of words (characters, for
+    text written without spaces: Chinese, Japanese, Thai). A negative example of what a
+    bag-of-words model cannot see (keyword-stuffed or machine-garbled text) and the dev set's
+    "shuffled" kind."""
+    lines = text.split("\n")
+    unspaced = text.count(" ") < len(text) / 20
+    split = list if unspaced else str.split
+    joiner = "" if unspaced else " "
+    words = [w for line in lines for w in split(line)]
+    rng.shuffle(words)
+    out, i = [], 0
+    for line in lines:
+        n = len(split(line))
+        out.append(joiner.join(words[i : i + n]))
+        i += n
+    return "\n".join(out)
