@@ -14,8 +14,9 @@ from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.logging import logger
 
-from curator.core.accounting import count_skipped
+from curator.core.accounting import count_documents, count_file_error, count_skipped
 from curator.core.docio import row_to_doc
+from curator.core.names import UNDETERMINED_LANGUAGE
 
 DUMP_PATTERN = re.compile(r"CC-MAIN-\d{4}-\d{2}", re.IGNORECASE)
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -45,12 +46,11 @@ class FileListReader(PipelineStep):
         for path in self.files[rank::world_size]:
             self.stat_update("input_files")
             for doc in self.read_file(path):
-                self.stat_update("docs_out", "lang/und/docs_out")
-                self.stat_update("chars_out", "lang/und/chars_out", value=len(doc.text))
+                count_documents(self, "out", UNDETERMINED_LANGUAGE, 1, len(doc.text))
                 yield doc
 
     def file_error(self, path: str, reason: str, detail: str, records_read: int):
-        self.stat_update(f"file_error/{reason}")
+        count_file_error(self, reason)
         where = "cannot be read" if records_read == 0 else f"stopped after {records_read} records"
         logger.error(f"{path}: {where}: {reason}: {detail}. The other input files are processed.")
 

@@ -15,6 +15,7 @@ from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.logging import logger
 from datatrove.utils.word_tokenizers import WhitespaceTokenizer, load_word_tokenizer
 
+from curator.core.accounting import metric_key
 from curator.core.docio import doc_language
 from curator.core.preload import import_if_installed
 from curator.core.profiles import load_profile
@@ -82,7 +83,7 @@ class DedupSignatures(PipelineStep):
                     f"dedup: no usable word tokenizer for '{language}' ({e}); its documents are split on "
                     f"whitespace. Install the tokenizer's package or set `tokenizer` in its language profile."
                 )
-                self.stat_update(f"tokenizer_fallback/{language}")
+                self.stat_update(metric_key("tokenizer_fallback", language))
                 tokenizer = WhitespaceTokenizer()
             shingler = self._shinglers[language] = Shingler(tokenizer, self.n_grams)
         return shingler

@@ -110,7 +110,7 @@ class QualityBlock(Block):
         thresholds = self._thresholds()
         scores_dir = self.ctx.stage_dir / "scores"
         table_path = self.ctx.stage_dir / "buckets.json"
-        writer = self.ctx.removed_writer() if self.params.write_removed else None
+        writer = self.ctx.exclusion_writer() if self.params.write_removed else None
         return [
             DocPhase([QualityScorer(classifiers, scores_dir)]),
             GlobalPhase(
