@@ -76,7 +76,7 @@ def safe_join(base: str | Path, *parts: str, resolve: bool = True) -> Path:
     path = base
     for part in parts:
         pieces = Path(part).parts if isinstance(part, str) and "\x00" not in part else None
-        if not part or pieces is None or Path(part).is_absolute() or any(p in (".", "..") for p in pieces):
+        if not pieces or Path(part).is_absolute() or part.split("/")[0] == "." or ".." in pieces:
             raise UnsafePathError(f"{shorten(part)} would leave {base}: refused as a path inside it")
         path = path / part
     if resolve:

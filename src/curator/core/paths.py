@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+from curator.core.names import safe_join
+
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 # src/curator -> project root (editable install, the supported way to run curator)
 PROJECT_ROOT = PACKAGE_DIR.parent.parent
@@ -24,16 +26,16 @@ class RunLayout:
 
     def stage(self, name: str) -> Path:
         """Intermediate outputs of a stage or job (documents or side files)."""
-        return self.root / "stages" / name
+        return safe_join(self.root / "stages", name, resolve=False)
 
     def removed(self, stage: str) -> Path:
-        return self.root / "removed" / stage
+        return safe_join(self.root / "removed", stage, resolve=False)
 
     def stats(self, stage: str) -> Path:
-        return self.root / "stats" / f"{stage}.json"
+        return safe_join(self.root / "stats", f"{stage}.json", resolve=False)
 
     def logs(self, job: str) -> Path:
-        return self.root / "logs" / job
+        return safe_join(self.root / "logs", job, resolve=False)
 
     @property
     def mix(self) -> Path:

@@ -1,7 +1,9 @@
 """Per-language profiles (lang_profiles/<language>.yaml): every language-specific threshold is data.
 
 Keys follow FineWeb2's per-language configs, plus the word tokenizer and what later stages need.
-A language without a file uses default.yaml (with `language` set to the requested label).
+A language without a file uses default.yaml (with `language` set to the requested label). Only a
+language label (core.names) is looked up as a file name: any other value (from untrusted data: `../x`,
+300 characters) gets default.yaml without touching the file system, so no lookup leaves the folder.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from curator.core.errors import ConfigError
+from curator.core.names import is_language_label, safe_join
 from curator.core.paths import DEFAULT_PROFILES_DIR
 
 
@@ -91,10 +94,17 @@ def load_profile(language: str, directory: str | Path | None = None) -> Language
 
 @lru_cache(maxsize=4096)
 def _find_profile(language: str, directory: str | None) -> LanguageProfile:
-    own = profiles_dir(directory) / f"{language}.yaml"
-    if own.is_file():
+    own = _own_file(language, directory)
+    if own is not None and own.is_file():
         return _load(own, language)
     return default_profile(language, directory)
+
+
+def _own_file(language: str, directory: str | Path | None) -> Path | None:
+    """lang_profiles/<language>.yaml, or None when `language` is not a label (never a path)."""
+    if not is_language_label(language):
+        return None
+    return safe_join(profiles_dir(directory), f"{language}.yaml", resolve=False)
 
 
 def default_profile(language: str, directory: str | Path | None = None) -> LanguageProfile:
@@ -107,7 +117,8 @@ def default_profile(language: str, directory: str | Path | None = None) -> Langu
 
 
 def has_own_profile(language: str, directory: str | Path | None = None) -> bool:
-    return (profiles_dir(directory) / f"{language}.yaml").is_file()
+    own = _own_file(language, directory)
+    return own is not None and own.is_file()
 
 
 def check_profiles_dir(directory: str | Path | None, shown: str | None = None) -> str | None:

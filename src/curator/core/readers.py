@@ -2,6 +2,11 @@
 
 Every record that does not become a document is counted under skipped/<reason>; a file that
 cannot be read is logged by name and counted under file_error/<reason>, and the other files go on.
+
+Parquet and JSONL inputs are untrusted (other pipelines' output, published datasets): a row's
+`language` becomes a folder name and a profile file name later, so one that is not a language label
+(`../../x`, an absolute path, 300 characters, a NUL...) is kept in `language_in`, replaced by `und`
+(a `lid` stage, if any, labels the document afresh) and counted as the read stage's `invalid_language`.
 """
 
 from __future__ import annotations
@@ -16,10 +21,13 @@ from datatrove.utils.logging import logger
 
 from curator.core.accounting import count_documents, count_file_error, count_skipped
 from curator.core.docio import row_to_doc
-from curator.core.names import UNDETERMINED_LANGUAGE
+from curator.core.names import UNDETERMINED_LANGUAGE, is_language_label
 
 DUMP_PATTERN = re.compile(r"CC-MAIN-\d{4}-\d{2}", re.IGNORECASE)
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+INVALID_LANGUAGE = "invalid_language"  # read-stage metric: incoming labels replaced by `und`
+LANGUAGE_IN = "language_in"  # the column keeping an invalid incoming label (cut to MAX_LANGUAGE_IN)
+MAX_LANGUAGE_IN = 1000
 
 
 def dump_from_path(path: str) -> str | None:
@@ -48,6 +56,17 @@ class FileListReader(PipelineStep):
             for doc in self.read_file(path):
                 count_documents(self, "out", UNDETERMINED_LANGUAGE, 1, len(doc.text))
                 yield doc
+
+    def checked_language(self, row: dict) -> dict:
+        """The row, its `language` replaced by `und` (the original kept in `language_in`) when it is
+        set but not a language label: an untrusted value never becomes a path."""
+        language = row.get("language")
+        if language is None or language == "" or is_language_label(language):
+            return row
+        row[LANGUAGE_IN] = str(language)[:MAX_LANGUAGE_IN]
+        row["language"] = UNDETERMINED_LANGUAGE
+        self.stat_update(INVALID_LANGUAGE)
+        return row
 
     def file_error(self, path: str, reason: str, detail: str, records_read: int):
         count_file_error(self, reason)
@@ -201,12 +220,15 @@ class ParquetDocReader(FileListReader):
                 return
             for i, batch in enumerate(pf.iter_batches(batch_size=self.batch_size)):
                 for j, row in enumerate(batch.to_pylist()):
+                    if not isinstance(row.get(self.text_column), str):  # null, or a numeric/list column
+                        count_skipped(self, "no_text_field")
+                        continue
                     if row.get(self.id_column) is None:
                         row[self.id_column] = f"{path}/{i * self.batch_size + j}"
                     if self.dump and not row.get("dump"):
                         row["dump"] = self.dump
                     row.setdefault("source_file", path)
-                    yield row_to_doc(row, self.text_column, self.id_column)
+                    yield row_to_doc(self.checked_language(row), self.text_column, self.id_column)
 
 
 class JsonlDocReader(FileListReader):
@@ -240,6 +262,6 @@ class JsonlDocReader(FileListReader):
                     row.setdefault("source_file", path)
                     if self.dump and not row.get("dump"):
                         row["dump"] = self.dump
-                    yield row_to_doc(row, self.text_column, self.id_column)
+                    yield row_to_doc(self.checked_language(row), self.text_column, self.id_column)
         except (OSError, EOFError, UnicodeDecodeError) as e:
             self.file_error(path, "unreadable", f"{type(e).__name__}: {e}", 0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datatrove.data import Document
 
 from curator.core.filter_base import CuratorFilter
+from curator.core.names import is_language_label
 from curator.core.profiles import load_profile
 from curator.stages.lid.engines import UNDETERMINED, LidEngine, lid_input, make_engine
 from curator.text.labels import same_language
@@ -61,6 +62,8 @@ class LanguageIdFilter(CuratorFilter):
         with self.track_time():
             top = self.engine.predict(lid_input(doc.text, self.main_share), 3)
         language, score = top[0]
+        if not is_language_label(language):  # a model's code outside the label tables: never a folder name
+            language, score = UNDETERMINED, 0.0
         doc.metadata["language"] = language
         doc.metadata["language_score"] = round(float(score), 4)
         doc.metadata["lid_top3"] = [{"label": label, "score": round(float(s), 4)} for label, s in top]
