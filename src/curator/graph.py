@@ -9,6 +9,7 @@ from pathlib import Path
 
 from curator.config.loader import LoadedConfig
 from curator.core.errors import ConfigError, CuratorError
+from curator.core.names import check_plain_name
 from curator.core.paths import RunLayout
 from curator.core.remote import (
     GLOB_CHARS,
@@ -30,12 +31,36 @@ READ_STAGE = "read"  # pseudo-stage of the input reader: records read, skipped, 
 
 
 @dataclass
+class StageSteps:
+    """One stage's per-document steps inside a document job."""
+
+    stage: str
+    steps: list
+
+
+@dataclass
+class DocumentGroup:
+    """Consecutive DocPhases (of one or more stages): one document job, one pass over the data."""
+
+    parts: list[StageSteps] = field(default_factory=list)
+
+
+@dataclass
+class GlobalGroup:
+    """A GlobalPhase: a barrier job of its own."""
+
+    stage: str
+    phase: GlobalPhase
+
+
+@dataclass
 class Job:
     name: str
     kind: str  # "documents" | "global"
     tasks: int
     stages: list[str]  # stages with steps in this job, in order
-    step_stages: list[str] = field(default_factory=list)  # the stage of each pipeline step (stats)
+    # the stage of each pipeline step (stats), accounting.IO_STEP for a step that only moves documents
+    step_stages: list[str] = field(default_factory=list)
     pipeline: list = field(default_factory=list)
     output_dir: Path | None = None  # documents written by this job
 
@@ -163,8 +188,9 @@ def _reader(loaded: LoadedConfig, files: list[InputFile]):
 
 
 def build_jobs(loaded: LoadedConfig, files: list[InputFile] | None = None) -> list[Job]:
-    from curator.core.accounting import StageCounter
+    from curator.core.accounting import IO_STEP
     from curator.core.progress_beacon import ProgressBeacon
+    from curator.core.stage_counter import StageCounter
     from curator.core.stage_reader import StageOutputReader
     from curator.core.task_guard import TaskGuard
     from curator.core.writer import ParquetDocWriter
@@ -175,51 +201,47 @@ def build_jobs(loaded: LoadedConfig, files: list[InputFile] | None = None) -> li
     blocks = build_blocks(loaded)
 
     # 1. the phases in order, grouped: runs of DocPhases become one document job
-    groups: list[tuple[str, list]] = []  # ("documents", [(stage, steps)]) or ("global", (stage, phase))
+    groups: list[DocumentGroup | GlobalGroup] = []
     for block in blocks:
         for phase in block.phases():
             if isinstance(phase, DocPhase):
-                if not groups or groups[-1][0] != "documents":
-                    groups.append(("documents", []))
-                groups[-1][1].append((block.ctx.stage, phase.steps))
+                if not groups or not isinstance(groups[-1], DocumentGroup):
+                    groups.append(DocumentGroup())
+                groups[-1].parts.append(StageSteps(block.ctx.stage, phase.steps))
             elif isinstance(phase, GlobalPhase):
                 if not groups:
-                    groups.append(("documents", []))  # materialise the input first
-                groups.append(("global", (block.ctx.stage, phase)))
+                    groups.append(DocumentGroup())  # materialise the input first
+                groups.append(GlobalGroup(block.ctx.stage, phase))
             else:
                 raise TypeError(f"{block.ctx.stage}: phases() returned {phase!r}")
     if not groups:
-        groups.append(("documents", []))
-    last_documents = max(i for i, (kind, _) in enumerate(groups) if kind == "documents")
+        groups.append(DocumentGroup())
+    last_documents = max(i for i, group in enumerate(groups) if isinstance(group, DocumentGroup))
 
     # 2. jobs
     jobs: list[Job] = []
     documents_dir: Path | None = None
-    for index, (kind, content) in enumerate(groups):
-        if kind == "documents":
-            stages = list(dict.fromkeys(stage for stage, _ in content))
-            name = f"{index + 1:02d}-" + "-".join(stages or ["read"])
+    for index, group in enumerate(groups):
+        if isinstance(group, DocumentGroup):
+            stages = list(dict.fromkeys(part.stage for part in group.parts))
+            name = check_plain_name(f"{index + 1:02d}-" + "-".join(stages or ["read"]), "job name")
             final = index == last_documents
             if documents_dir is None:
-                pipeline, step_stages = [TaskGuard(), _reader(loaded, files)], ["_io", READ_STAGE]
+                pipeline, step_stages = [TaskGuard(), _reader(loaded, files)], [IO_STEP, READ_STAGE]
             else:
-                pipeline, step_stages = [TaskGuard(), StageOutputReader(documents_dir)], ["_io", "_io"]
-            for stage, steps in content:
-                pipeline += [StageCounter(stage, "in"), *steps, StageCounter(stage, "out")]
-                step_stages += [stage] * (len(steps) + 2)
+                pipeline, step_stages = [TaskGuard(), StageOutputReader(documents_dir)], [IO_STEP, IO_STEP]
+            for part in group.parts:
+                pipeline += [StageCounter(part.stage, "in"), *part.steps, StageCounter(part.stage, "out")]
+                step_stages += [part.stage] * (len(part.steps) + 2)
             out_dir = layout.data if final else layout.stage(name)
             filename = "{language}/{rank:05d}.parquet" if final else "{rank:05d}.parquet"
             pipeline += [ProgressBeacon(layout.logs(name)), ParquetDocWriter(out_dir, filename=filename)]
-            step_stages += ["_io", "_io"]
+            step_stages += [IO_STEP, IO_STEP]
             jobs.append(Job(name, "documents", tasks, stages, step_stages, pipeline, out_dir))
             documents_dir = out_dir
         else:
-            stage, phase = content
-            steps = [TaskGuard(), *phase.build(documents_dir)]
-            name = f"{index + 1:02d}-{stage}-{phase.name}"
-            jobs.append(
-                Job(
-                    name, "global", phase.tasks or tasks, [stage], ["_io"] + [stage] * (len(steps) - 1), steps
-                )
-            )
+            steps = [TaskGuard(), *group.phase.build(documents_dir)]
+            name = check_plain_name(f"{index + 1:02d}-{group.stage}-{group.phase.name}", "job name")
+            step_stages = [IO_STEP] + [group.stage] * (len(steps) - 1)
+            jobs.append(Job(name, "global", group.phase.tasks or tasks, [group.stage], step_stages, steps))
     return jobs

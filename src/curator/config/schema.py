@@ -9,8 +9,11 @@ from pydantic import (
     NonNegativeFloat,
     PositiveInt,
     field_serializer,
+    field_validator,
     model_validator,
 )
+
+from curator.core.names import check_plain_name, is_plain_name
 
 
 class StrictModel(BaseModel):
@@ -121,6 +124,11 @@ class InputConfig(StrictModel):
             return f"{base.rstrip('/')}/crawl-data/{self.commoncrawl}/{self.format}.paths.gz", base
         return self.paths_from, self.base
 
+    @field_validator("dump")
+    @classmethod
+    def _dump_is_a_name(cls, value: str | None) -> str | None:
+        return None if value is None else check_plain_name(value, "dump")
+
 
 class SlurmStageOverride(StrictModel):
     """The shape of one job on Slurm; unset keys fall back to `executor.slurm`."""
@@ -192,6 +200,14 @@ class StageConfig(StrictModel):
     block: str
     params: Any = None
 
+    @field_validator("block")
+    @classmethod
+    def _name_is_a_folder_name(cls, value: str) -> str:
+        name = value.rsplit(":", 1)[-1].rsplit(".", 1)[-1] if ":" in value else value
+        if not is_plain_name(name):  # the stage's name becomes stats/<name>.json and removed/<name>/
+            check_plain_name(name, f"stage name (from block '{value}')")
+        return value
+
     @property
     def name(self) -> str:
         """The stage's name in outputs (stats/<name>.json, removed/<name>/)."""
@@ -199,9 +215,14 @@ class StageConfig(StrictModel):
 
 
 class PipelineConfig(StrictModel):
-    name: str
+    name: str = Field(..., description="the run's name (Slurm job names): letters, digits, '.', '_', '-'")
     input: InputConfig
     output: str = Field(..., description="run folder; relative to the current directory unless absolute")
     executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
     stages: list[StageConfig] = Field(..., min_length=1)
     report: bool = Field(True, description="write OUTPUT/report.html at the end of `curator run`")
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_plain(cls, value: str) -> str:
+        return check_plain_name(value, "name")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datatrove.data import Document
 
+from curator.core.names import UNDETERMINED_LANGUAGE
+
 # Fixed leading columns of curator's Parquet (a stage not in the config leaves its columns out).
 LEADING_COLUMNS = (
     "id",
@@ -17,7 +19,6 @@ LEADING_COLUMNS = (
     "minhash_cluster_size",
     "quality_score",
 )
-UNDETERMINED_LANGUAGE = "und"
 
 
 def doc_language(doc: Document) -> str:

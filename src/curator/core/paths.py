@@ -11,6 +11,8 @@ that knows either location.
 from importlib import resources
 from pathlib import Path
 
+from curator.core.names import safe_join
+
 BUNDLED_FOLDERS = ("lang_profiles", "models")  # what the wheel copies into curator/bundled/
 
 
@@ -56,16 +58,16 @@ class RunLayout:
 
     def stage(self, name: str) -> Path:
         """Intermediate outputs of a stage or job (documents or side files)."""
-        return self.root / "stages" / name
+        return safe_join(self.root / "stages", name, resolve=False)
 
     def removed(self, stage: str) -> Path:
-        return self.root / "removed" / stage
+        return safe_join(self.root / "removed", stage, resolve=False)
 
     def stats(self, stage: str) -> Path:
-        return self.root / "stats" / f"{stage}.json"
+        return safe_join(self.root / "stats", f"{stage}.json", resolve=False)
 
     def logs(self, job: str) -> Path:
-        return self.root / "logs" / job
+        return safe_join(self.root / "logs", job, resolve=False)
 
     @property
     def mix(self) -> Path:

@@ -5,6 +5,11 @@ cannot be read is logged by name and counted under file_error/<reason>, and the 
 Inputs may be URLs (core/remote.py): they are streamed, transient network errors are retried
 (counted under retries/<reason>), and a file the network never delivers fails the task
 (InputReadError) instead of becoming a file_error: a rerun must retry it, not lose it.
+
+Parquet and JSONL inputs are untrusted (other pipelines' output, published datasets): a row's
+`language` becomes a folder name and a profile file name later, so one that is not a language label
+(`../../x`, an absolute path, 300 characters, a NUL...) is kept in `language_in`, replaced by `und`
+(a `lid` stage, if any, labels the document afresh) and counted as the read stage's `invalid_language`.
 """
 
 from __future__ import annotations
@@ -17,9 +22,10 @@ from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.logging import logger
 
-from curator.core.accounting import count_skipped
+from curator.core.accounting import count_documents, count_file_error, count_skipped, metric_key
 from curator.core.docio import row_to_doc
 from curator.core.errors import CuratorError
+from curator.core.names import UNDETERMINED_LANGUAGE, is_language_label
 from curator.core.remote import (
     InputNotFound,
     InputReadError,
@@ -35,6 +41,9 @@ from curator.core.remote import (
 
 DUMP_PATTERN = re.compile(r"CC-MAIN-\d{4}-\d{2}", re.IGNORECASE)
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+INVALID_LANGUAGE = "invalid_language"  # read-stage metric: incoming labels replaced by `und`
+LANGUAGE_IN = "language_in"  # the column keeping an invalid incoming label (cut to MAX_LANGUAGE_IN)
+MAX_LANGUAGE_IN = 1000
 
 
 def dump_from_path(path: str) -> str | None:
@@ -66,7 +75,7 @@ class FileListReader(PipelineStep):
             path,
             self.storage_options.options,
             self.retry,
-            on_retry=lambda reason: self.stat_update(f"retries/{reason}"),
+            on_retry=lambda reason: self.stat_update(metric_key("retries", reason)),
         )
 
     def network_failure(self, path: str, e: Exception, stream: RemoteStream | None = None) -> None:
@@ -98,15 +107,25 @@ class FileListReader(PipelineStep):
         for path in self.files[rank::world_size]:
             self.stat_update("input_files")
             for doc in self.read_file(path):
-                self.stat_update("docs_out", "lang/und/docs_out")
-                self.stat_update("chars_out", "lang/und/chars_out", value=len(doc.text))
+                count_documents(self, "out", UNDETERMINED_LANGUAGE, 1, len(doc.text))
                 yield doc
         if any(is_remote(p) for p in self.files[rank::world_size]):
             # streamed inputs: show that a task's memory does not grow with the files it reads
             self.stat_update("peak_rss_mb", value=round(peak_rss_mb()), unit="task")
 
+    def checked_language(self, row: dict) -> dict:
+        """The row, its `language` replaced by `und` (the original kept in `language_in`) when it is
+        set but not a language label: an untrusted value never becomes a path."""
+        language = row.get("language")
+        if language is None or language == "" or is_language_label(language):
+            return row
+        row[LANGUAGE_IN] = str(language)[:MAX_LANGUAGE_IN]
+        row["language"] = UNDETERMINED_LANGUAGE
+        self.stat_update(INVALID_LANGUAGE)
+        return row
+
     def file_error(self, path: str, reason: str, detail: str, records_read: int):
-        self.stat_update(f"file_error/{reason}")
+        count_file_error(self, reason)
         where = "cannot be read" if records_read == 0 else f"stopped after {records_read} records"
         logger.error(
             f"{redact(path)}: {where}: {reason}: {redact(detail)}. The other input files are processed."
@@ -314,12 +333,15 @@ class ParquetDocReader(FileListReader):
                 return
             for i, batch in enumerate(pf.iter_batches(batch_size=self.batch_size)):
                 for j, row in enumerate(batch.to_pylist()):
+                    if not isinstance(row.get(self.text_column), str):  # null, or a numeric/list column
+                        count_skipped(self, "no_text_field")
+                        continue
                     if row.get(self.id_column) is None:
                         row[self.id_column] = f"{path}/{i * self.batch_size + j}"
                     if self.dump and not row.get("dump"):
                         row["dump"] = self.dump
                     row.setdefault("source_file", redact(path))
-                    yield row_to_doc(row, self.text_column, self.id_column)
+                    yield row_to_doc(self.checked_language(row), self.text_column, self.id_column)
 
 
 class JsonlDocReader(FileListReader):
@@ -366,7 +388,7 @@ class JsonlDocReader(FileListReader):
                     row.setdefault("source_file", redact(path))
                     if self.dump and not row.get("dump"):
                         row["dump"] = self.dump
-                    yield row_to_doc(row, self.text_column, self.id_column)
+                    yield row_to_doc(self.checked_language(row), self.text_column, self.id_column)
         except (OSError, EOFError, UnicodeDecodeError, CuratorError) as e:
             self.network_failure(path, e)
             reason = "not_found" if isinstance(e, InputNotFound) else "unreadable"

@@ -10,11 +10,9 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+from curator.core.accounting import COUNTERS, IO_STEP, KeyKind, StatKey, parse_key
 from curator.core.atomic import write_json_atomic
 from curator.core.paths import RunLayout
-
-COUNTER_KEYS = ("docs_in", "docs_out", "chars_in", "chars_out")
-PEAK_PREFIX = "peak_"  # stat keys holding a per-task maximum, e.g. peak_rss_mb
 
 
 def _total(value) -> float:
@@ -60,9 +58,31 @@ def _empty_stage(stage: str) -> dict:
 
 
 def _lang(stage_stats: dict, lang: str) -> dict:
-    return stage_stats["per_language"].setdefault(
-        lang, {"docs_in": 0, "docs_out": 0, "chars_in": 0, "chars_out": 0, "removed": {}}
-    )
+    return stage_stats["per_language"].setdefault(lang, {**dict.fromkeys(COUNTERS, 0), "removed": {}})
+
+
+def _add(st: dict, key: StatKey, value, first_in: bool) -> None:
+    """File one summed stat of a job under its stage's stats (a stage's *_in counters come from
+    its first job only: a stage split over several jobs is entered once)."""
+    if key.language is not None:
+        ls = _lang(st, key.language)  # a language seen in any key gets its entry (zeros if need be)
+        if key.kind is KeyKind.COUNTER and (first_in or not key.name.endswith("_in")):
+            ls[key.name] = value
+        elif key.kind is KeyKind.REMOVED:
+            ls["removed"][key.name] = ls["removed"].get(key.name, 0) + value
+        # other per-language metrics (e.g. quality's scored_docs) are not kept in stats/*.json
+    elif key.kind is KeyKind.COUNTER:
+        if first_in or not key.name.endswith("_in"):
+            st[key.name] = value
+    elif key.kind is KeyKind.REMOVED:
+        st["removed"][key.name] = st["removed"].get(key.name, 0) + value
+    elif key.kind in (KeyKind.SKIPPED, KeyKind.FILE_ERROR):
+        section = st["skipped" if key.kind is KeyKind.SKIPPED else "file_errors"]
+        section[key.name] = section.get(key.name, 0) + value
+    elif key.kind is KeyKind.PEAK:
+        st["metrics"][key.name] = max(st["metrics"].get(key.name, 0), value)
+    else:
+        st["metrics"][key.name] = st["metrics"].get(key.name, 0) + value
 
 
 def build_stage_stats(jobs: list[dict], layout: RunLayout) -> dict[str, dict]:
@@ -81,16 +101,18 @@ def build_stage_stats(jobs: list[dict], layout: RunLayout) -> dict[str, dict]:
             if rank not in done:
                 continue
             for i, step in enumerate(steps):
-                if i >= len(step_stages) or step_stages[i] == "_io":
+                if i >= len(step_stages) or step_stages[i] == IO_STEP:
                     continue
                 stage = step_stages[i]
                 job_time[stage] += _total(step.get("time_stats"))
                 for key, value in (step.get("stats") or {}).items():
-                    if key.startswith(PEAK_PREFIX):  # a task's peak (memory...): the stage's is the largest
+                    if (
+                        parse_key(key).kind is KeyKind.PEAK
+                    ):  # a task's peak (memory...): the stage's is the largest
                         job_counts[stage][key] = max(job_counts[stage][key], _total(value))
                     else:
                         job_counts[stage][key] += _total(value)
-        for stage in dict.fromkeys(s for s in step_stages if s != "_io"):
+        for stage in dict.fromkeys(s for s in step_stages if s != IO_STEP):
             st = stages.setdefault(stage, _empty_stage(stage))
             st["jobs"].append(job["name"])
             st["tasks"]["total"] += job["tasks"]
@@ -99,36 +121,7 @@ def build_stage_stats(jobs: list[dict], layout: RunLayout) -> dict[str, dict]:
             first_in = stage not in seen_in
             seen_in.add(stage)
             for key, value in job_counts[stage].items():
-                value = int(value) if float(value).is_integer() else value
-                parts = key.split("/")
-                if key in COUNTER_KEYS:
-                    if key.endswith("_in") and not first_in:
-                        continue
-                    st[key] = value
-                elif parts[0] == "lang" and len(parts) >= 3:
-                    lang = parts[1]
-                    rest = "/".join(parts[2:])
-                    ls = _lang(st, lang)
-                    if rest in COUNTER_KEYS:
-                        if rest.endswith("_in") and not first_in:
-                            continue
-                        ls[rest] = value
-                    elif rest.startswith("removed/"):
-                        r = rest[len("removed/") :]
-                        ls["removed"][r] = ls["removed"].get(r, 0) + value
-                elif parts[0] == "removed":
-                    r = key[len("removed/") :]
-                    st["removed"][r] = st["removed"].get(r, 0) + value
-                elif parts[0] == "skipped":
-                    r = key[len("skipped/") :]
-                    st["skipped"][r] = st["skipped"].get(r, 0) + value
-                elif parts[0] == "file_error":
-                    r = key[len("file_error/") :]
-                    st["file_errors"][r] = st["file_errors"].get(r, 0) + value
-                elif key.startswith(PEAK_PREFIX):
-                    st["metrics"][key] = max(st["metrics"].get(key, 0), value)
-                else:
-                    st["metrics"][key] = st["metrics"].get(key, 0) + value
+                _add(st, parse_key(key), int(value) if float(value).is_integer() else value, first_in)
     for st in stages.values():
         st["per_language"] = dict(sorted(st["per_language"].items()))
     return stages

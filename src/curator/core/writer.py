@@ -15,7 +15,8 @@ from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 
 from curator.core.atomic import temp_path_for
-from curator.core.docio import UNDETERMINED_LANGUAGE, doc_to_row, order_columns
+from curator.core.docio import doc_to_row, order_columns
+from curator.core.names import UNDETERMINED_LANGUAGE, check_inside, check_language_label, safe_join
 from curator.core.preload import import_if_installed
 
 # Types of the columns every stage agrees on; others are inferred from the first batch.
@@ -73,10 +74,11 @@ class _OpenFile:
         self.count += len(self.rows)
         self.rows = []
 
-    def commit(self):
+    def commit(self, inside: Path):
         self.flush()
         if self.writer is not None:
             self.writer.close()
+            check_inside(self.final, inside)  # last line of defence: never rename a file outside the output
             os.replace(self.tmp, self.final)
 
     def abort(self):
@@ -101,14 +103,23 @@ class ParquetDocWriter(PipelineStep):
         self.filename = filename
         self.batch_size = batch_size
         self._files: dict[Path, _OpenFile] = {}
+        self._paths: dict[tuple[int, str], Path] = {}
 
     def preload(self) -> None:
         """pyarrow imports pandas (when installed) at its first array conversion: once here, not per task."""
         import_if_installed("pandas")
 
     def _path(self, doc: Document, rank: int) -> Path:
+        """output_dir/filename for the document's language: the language must be a label (readers
+        replace invalid incoming ones) and the file must stay inside output_dir (checked once per file)."""
         language = doc.metadata.get("language") or UNDETERMINED_LANGUAGE
-        return self.output_dir / self.filename.format(rank=rank, language=language)
+        path = self._paths.get((rank, language))
+        if path is None:
+            if "{language" in self.filename:
+                check_language_label(language, f"document {str(doc.id)[:100]!r}: language")
+            relative = self.filename.format(rank=rank, language=language)
+            path = self._paths[(rank, language)] = safe_join(self.output_dir, *Path(relative).parts)
+        return path
 
     def write(self, doc: Document, rank: int = 0):
         path = self._path(doc, rank)
@@ -127,7 +138,7 @@ class ParquetDocWriter(PipelineStep):
     def __exit__(self, exc_type, exc, tb):
         if exc_type is None:
             for f in self._files.values():
-                f.commit()
+                f.commit(self.output_dir)
         else:
             for f in self._files.values():
                 f.abort()

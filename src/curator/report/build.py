@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from curator.core.atomic import write_text_atomic
+from curator.core.names import UNDETERMINED_LANGUAGE
 from curator.core.paths import RunLayout
 from curator.report import plots
 
@@ -65,7 +66,7 @@ def _by_language(values: list, languages: list) -> dict[str, list[float]]:
     groups: dict[str, list[float]] = {}
     for lang, v in zip(languages, values, strict=True):
         if v is not None:
-            groups.setdefault(lang or "und", []).append(float(v))
+            groups.setdefault(lang or UNDETERMINED_LANGUAGE, []).append(float(v))
     top = sorted(groups, key=lambda k: -len(groups[k]))[:TOP_LANGUAGES]
     return {k: groups[k] for k in top}
 
@@ -168,7 +169,7 @@ def distributions_section(layout: RunLayout, record: dict) -> str:
     parts = [
         f"<h2>Distributions</h2><p>From a sample of {len(next(iter(sample.values()))):,} final documents.</p>"
     ]
-    langs = sample.get("language") or ["und"] * len(next(iter(sample.values())))
+    langs = sample.get("language") or [UNDETERMINED_LANGUAGE] * len(next(iter(sample.values())))
     if "language_score" in sample:
         groups = _by_language(sample["language_score"], langs)
         thresholds = _language_thresholds(record, list(groups))

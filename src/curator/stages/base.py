@@ -67,8 +67,10 @@ class BuildContext:
         """OUTPUT/stages/<stage>/ for this stage's side files."""
         return self.layout.stage(self.stage)
 
-    def removed_writer(self, part: str = ""):
+    def exclusion_writer(self, part: str = ""):
         """Writer for documents this stage removes: OUTPUT/removed/<stage>/[part-]<rank>.parquet.
+
+        Named after datatrove's BaseFilter `exclusion_writer` argument, which every removing step takes.
 
         Use one writer per removing step (give each a distinct `part`): files are named by rank.
         Removed documents carry their `reason` (and whatever metadata they had).

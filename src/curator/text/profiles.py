@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
 
 from curator.core.errors import ConfigError, pydantic_problems
+from curator.core.names import is_language_label, safe_join
 from curator.core.paths import DEFAULT_PROFILES_DIR
 from curator.text.rules import RULE_TABLE, SETTING_TABLE, rule_defaults
 
@@ -159,10 +160,18 @@ def load_profile(language: str, directory: str | Path | None = None) -> Language
 
 @lru_cache(maxsize=4096)
 def _find_profile(language: str, directory: str | None) -> LanguageProfile:
-    own = profiles_dir(directory) / f"{language}.yaml"
-    if own.is_file():
+    own = _own_file(language, directory)
+    if own is not None and own.is_file():
         return _load(own, language)
     return default_profile(language, directory)
+
+
+def _own_file(language: str, directory: str | Path | None) -> Path | None:
+    """lang_profiles/<language>.yaml, or None when `language` is not a label (never a path): a value from
+    untrusted data (`../x`, 300 characters) gets default.yaml without touching the file system."""
+    if not is_language_label(language):
+        return None
+    return safe_join(profiles_dir(directory), f"{language}.yaml", resolve=False)
 
 
 def default_profile(language: str, directory: str | Path | None = None) -> LanguageProfile:
@@ -175,7 +184,8 @@ def default_profile(language: str, directory: str | Path | None = None) -> Langu
 
 
 def has_own_profile(language: str, directory: str | Path | None = None) -> bool:
-    return (profiles_dir(directory) / f"{language}.yaml").is_file()
+    own = _own_file(language, directory)
+    return own is not None and own.is_file()
 
 
 def check_profiles_dir(directory: str | Path | None, shown: str | None = None) -> str | None:

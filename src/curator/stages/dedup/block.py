@@ -87,7 +87,7 @@ class DedupBlock(Block):
         bands = band_names(p.bands, p.exact, p.minhash)
         units = len(bands) * p.bucket_splits
         keys = DedupSignatures(stage_dir, scheme, p.n_grams, p.scope, p.exact, p.minhash, self.profiles_dir())
-        writer = self.ctx.removed_writer() if p.write_removed else None
+        writer = self.ctx.exclusion_writer() if p.write_removed else None
         return [
             DocPhase([keys]),
             GlobalPhase(

@@ -13,6 +13,7 @@ from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.logging import logger
 
+from curator.core.accounting import metric_key
 from curator.stages.dedup.files import KEY_DTYPE, MATCH_DTYPE, DedupFiles, record_peak_memory, save_array
 
 _HASH_SPACE = 1 << 64
@@ -76,6 +77,6 @@ class DedupBuckets(PipelineStep):
                 matches = find_matches(rows)
                 save_array(self.files.matches(band, part), matches)
             self.stat_update("keys_read", value=len(rows))
-            self.stat_update(f"matches/{band}", value=len(matches))
+            self.stat_update(metric_key("matches", band), value=len(matches))
             logger.info(f"dedup buckets {band} part {part}: {len(rows)} keys, {len(matches)} matches")
         record_peak_memory(self)

@@ -20,6 +20,7 @@ from datatrove.utils.logging import logger
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from curator.core.accounting import metric_key
 from curator.core.docio import load_table
 from curator.stages.dedup.files import (
     EXACT_BAND,
@@ -123,8 +124,8 @@ class DedupClusters(PipelineStep):
         n_exact = int((removed & clusters.exact).sum())
         self.stat_update("clusters", value=int((~removed).sum()))
         self.stat_update("documents_in_clusters", value=len(clusters.nodes))
-        self.stat_update(f"to_remove/{EXACT_DUPLICATE}", value=n_exact)
-        self.stat_update(f"to_remove/{MINHASH_DUPLICATE}", value=int(removed.sum()) - n_exact)
+        self.stat_update(metric_key("to_remove", EXACT_DUPLICATE), value=n_exact)
+        self.stat_update(metric_key("to_remove", MINHASH_DUPLICATE), value=int(removed.sum()) - n_exact)
         if len(clusters.nodes):
             self.stat_update("largest_cluster", value=int(clusters.sizes.max()))
         peak = record_peak_memory(self)

@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from curator.core.accounting import record_peak
 from curator.core.atomic import atomic_path
 
 EXACT_BAND = "exact"
@@ -87,5 +88,5 @@ def peak_memory_mb() -> float:
 def record_peak_memory(step) -> float:
     """Put the process's peak memory in the step's stats (`peak_rss_mb`) and return it."""
     peak = peak_memory_mb()
-    step.stat_update("peak_rss_mb", value=int(peak), unit="task")
+    record_peak(step, "rss_mb", int(peak))
     return peak

@@ -74,14 +74,14 @@ class DedupFilter(PipelineStep):
     name = "🫂 dedup filter"
     type = "🫂 - DEDUP"
 
-    def __init__(self, stage_dir: str, removed_writer=None):
+    def __init__(self, stage_dir: str, exclusion_writer=None):
         super().__init__()
         self.files = DedupFiles(stage_dir)
-        self.removed_writer = removed_writer
+        self.exclusion_writer = exclusion_writer
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         index = None
-        with self.removed_writer if self.removed_writer else contextlib.nullcontext() as writer:
+        with self.exclusion_writer if self.exclusion_writer else contextlib.nullcontext() as writer:
             for doc in data:
                 if index is None:
                     with self.track_time():

@@ -38,6 +38,7 @@ from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.logging import logger
 
+from curator.core.accounting import metric_key
 from curator.stages.dedup.clusters import (
     EXACT_DUPLICATE,
     MINHASH_DUPLICATE,
@@ -335,8 +336,8 @@ class ShardedClusters(PipelineStep):
         n_exact = int((removed & same_text).sum())
         self.stat_update("clusters", value=int((~removed).sum()))
         self.stat_update("documents_in_clusters", value=len(nodes))
-        self.stat_update(f"to_remove/{EXACT_DUPLICATE}", value=n_exact)
-        self.stat_update(f"to_remove/{MINHASH_DUPLICATE}", value=int(removed.sum()) - n_exact)
+        self.stat_update(metric_key("to_remove", EXACT_DUPLICATE), value=n_exact)
+        self.stat_update(metric_key("to_remove", MINHASH_DUPLICATE), value=int(removed.sum()) - n_exact)
         if rank == 0 and (largest_star or len(r_size)):
             # the largest cluster is known globally (every task reads all counts): one task reports it
             self.stat_update("largest_cluster", value=max(largest_star, int(r_size.max(initial=0))))

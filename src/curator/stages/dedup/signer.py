@@ -14,6 +14,7 @@ from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.logging import logger
 
+from curator.core.accounting import metric_key
 from curator.core.docio import doc_language
 from curator.core.preload import import_if_installed
 from curator.stages.dedup.files import (
@@ -77,7 +78,7 @@ class DedupSignatures(PipelineStep):
         if shingler is None:
             key = load_profile(language, self.profiles_dir).tokenizer_key
             if resolve(key).fallback_reason:
-                self.stat_update(f"tokenizer_fallback/{language}")
+                self.stat_update(metric_key("tokenizer_fallback", language))
             shingler = self._shinglers[language] = Shingler(word_tokenizer(key), self.n_grams)
         return shingler
 

@@ -76,5 +76,5 @@ class ExtractBlock(Block):
             options["speedups"] = p.speedups
         if p.engine == "trafilatura":
             options["fast"] = p.fast
-        writer = self.ctx.removed_writer() if p.write_removed else None
+        writer = self.ctx.exclusion_writer() if p.write_removed else None
         return [DocPhase([HtmlExtractor(p.engine, options, p.timeout, p.max_html_bytes, writer)])]

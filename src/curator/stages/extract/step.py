@@ -20,7 +20,7 @@ from contextlib import contextmanager, nullcontext, suppress
 from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 
-from curator.core.accounting import count_removed
+from curator.core.accounting import count_removed, metric_key
 
 REMOVED_HTML_CHARS = 10_000  # removed pages are written with the start of their HTML only
 
@@ -140,4 +140,4 @@ class HtmlExtractor(PipelineStep):
                         writer.write(doc, rank)
         finally:
             for key, n in getattr(extract, "counts", {}).items():
-                self.stat_update(f"extract/{key}", value=n)
+                self.stat_update(metric_key("extract", key), value=n)

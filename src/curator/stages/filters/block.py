@@ -67,9 +67,9 @@ class FiltersBlock(Block):
             steps.append(PIIFormatter())
         if p.url_filter:
             steps.append(
-                UrlFilter(exclusion_writer=self.ctx.removed_writer("url") if p.write_removed else None)
+                UrlFilter(exclusion_writer=self.ctx.exclusion_writer("url") if p.write_removed else None)
             )
-        writer = self.ctx.removed_writer("heuristics") if p.write_removed else None
+        writer = self.ctx.exclusion_writer("heuristics") if p.write_removed else None
         steps.append(
             FusedHeuristicFilter(self.profiles_dir(), p.disable, p.overrides, exclusion_writer=writer)
         )

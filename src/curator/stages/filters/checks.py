@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib.util import find_spec
 
 from curator.core.errors import ConfigError
+from curator.core.names import UNDETERMINED_LANGUAGE
 from curator.text.profiles import check_profiles_dir, load_profile, profiles_dir
 from curator.text.rules import apply_config, config_problems
 from curator.text.tokenizers import tokenizer_problem
@@ -17,14 +18,14 @@ def filter_problems(params, profiles: str | None) -> list[tuple[str, str]]:
     if dir_problem:
         return [("profiles", dir_problem)]
     try:
-        default = load_profile("und", profiles)
+        default = load_profile(UNDETERMINED_LANGUAGE, profiles)
     except ConfigError as e:
         return [("profiles", p) for p in e.problems]
     problems += config_problems(params.disable, params.overrides, default)
     if problems:
         return problems
     for path in sorted(profiles_dir(profiles).glob("*.yaml")):
-        language = path.stem if path.stem != "default" else "und"
+        language = path.stem if path.stem != "default" else UNDETERMINED_LANGUAGE
         try:
             profile = apply_config(load_profile(language, profiles), params.disable, params.overrides)
         except ConfigError as e:

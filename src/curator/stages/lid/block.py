@@ -105,7 +105,7 @@ class LidBlock(Block):
         from curator.stages.lid.step import LanguageIdFilter
 
         p = self.params
-        writer = self.ctx.removed_writer() if p.write_removed else None
+        writer = self.ctx.exclusion_writer() if p.write_removed else None
         step = LanguageIdFilter(
             p.engine,
             self._model_path(),

@@ -12,6 +12,7 @@ from abc import ABC, abstractmethod
 from functools import cached_property
 from pathlib import Path
 
+from curator.core.names import LID_UNDETERMINED
 from curator.text.labels import (
     dominant_script_any,
     label_table,
@@ -27,7 +28,7 @@ from curator.text.labels import (
 )
 
 Prediction = list[tuple[str, float]]  # (language, score), best first
-UNDETERMINED = "und_Zyyy"
+UNDETERMINED = LID_UNDETERMINED  # what the engines answer for "no language"
 _SPACES = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")  # CLD2 rejects these as invalid UTF-8
 DEFAULT_MODEL_NAME = "lid.176.ftz"

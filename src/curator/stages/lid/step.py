@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datatrove.data import Document
 
+from curator.core.accounting import metric_key
 from curator.core.filter_base import CuratorFilter
+from curator.core.names import is_language_label
 from curator.stages.lid.engines import UNDETERMINED, LidEngine, make_engine
 from curator.stages.lid.heli import Arbiter
 from curator.stages.lid.page import identify_page
@@ -74,6 +76,8 @@ class LanguageIdFilter(CuratorFilter):
         with self.track_time():
             page = identify_page(self.engine, doc.text, self.main_share, 3, arbiter=self.arbiter)
         language, score = page.prediction[0]
+        if not is_language_label(language):  # a model's code outside the label tables: never a folder name
+            language, score = UNDETERMINED, 0.0
         doc.metadata["language"] = language
         doc.metadata["language_score"] = round(float(score), 4)
         doc.metadata["lid_top3"] = [
@@ -83,7 +87,9 @@ class LanguageIdFilter(CuratorFilter):
         if page.verdict is not None:  # counted so a run shows how often the arbiter ran and overruled
             self.stat_update("arbiter_consulted")
             if page.verdict.label != page.verdict.ensemble_label:
-                self.stat_update(f"arbiter_changed/{page.verdict.ensemble_label}->{page.verdict.label}")
+                self.stat_update(
+                    metric_key("arbiter_changed", f"{page.verdict.ensemble_label}->{page.verdict.label}")
+                )
 
     def filter(self, doc: Document) -> bool | tuple[bool, str]:
         self.label(doc)

@@ -162,12 +162,12 @@ class QualityBlock(Block):
         thresholds = self._thresholds()
         scores_dir = self.ctx.stage_dir / "scores"
         table_path = self.ctx.stage_dir / "buckets.json"
-        writer = self.ctx.removed_writer() if self.params.write_removed else None
+        writer = self.ctx.exclusion_writer() if self.params.write_removed else None
         members = self._ensemble_members()
         first: list = []
         fluency = self._fluency()
         if fluency is not None:
-            fluency_writer = self.ctx.removed_writer("fluency") if self.params.write_removed else None
+            fluency_writer = self.ctx.exclusion_writer("fluency") if self.params.write_removed else None
             first.append(FluencyFilter(fluency, self.params.fluency.keep_clean_fraction, fluency_writer))
         scored_before = (FLUENCY,) if FLUENCY in members else ()
         combine = self.params.combine

@@ -12,6 +12,7 @@ from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.logging import logger
 
+from curator.core.accounting import metric_key
 from curator.core.docio import load_table
 from curator.stages.quality.buckets import (
     ALL_LANGUAGES,
@@ -83,7 +84,7 @@ class QualityBucketEdges(PipelineStep):
             result.languages[language] = language_buckets(
                 {n: v[mask] for n, v in scores.items()}, fraction, N_BUCKETS, self.combine
             )
-            self.stat_update(f"lang/{language}/scored_docs", value=int(mask.sum()))
+            self.stat_update(metric_key("scored_docs", language=language), value=int(mask.sum()))
         result.languages[ALL_LANGUAGES] = language_buckets(
             scores, self.thresholds.keep_top_fraction, N_BUCKETS, self.combine
         )

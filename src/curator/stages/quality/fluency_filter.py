@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datatrove.data import Document
 
+from curator.core.accounting import metric_key
 from curator.core.docio import doc_language
 from curator.core.filter_base import CuratorFilter
 from curator.stages.quality.fluency import FLUENCY, FluencyModels
@@ -38,7 +39,7 @@ class FluencyFilter(CuratorFilter):
             if self.keep_clean_fraction is not None and self.models.model(language) is not None:
                 value = self.models.min_score(language, self.keep_clean_fraction)
                 if value is None:
-                    self.stat_update(f"fluency_no_calibration/{language}")
+                    self.stat_update(metric_key("fluency_no_calibration", language))
             self._min_scores[language] = value
         return self._min_scores[language]
 
@@ -47,15 +48,15 @@ class FluencyFilter(CuratorFilter):
         model = self.models.model(language)
         if model is None:
             doc.metadata[score_column(FLUENCY)] = None
-            self.stat_update(f"fluency_no_model/{language}")
+            self.stat_update(metric_key("fluency_no_model", language))
             return True
         used = self.models.resolve(language)
         if used != language:
-            self.stat_update(f"fluency_related_model/{language}:{used}")
+            self.stat_update(metric_key("fluency_related_model", f"{language}:{used}"))
         score = model.score(doc.text)
         doc.metadata[score_column(FLUENCY)] = score
         if score is None:
-            self.stat_update(f"fluency_no_tokens/{language}")
+            self.stat_update(metric_key("fluency_no_tokens", language))
             return True
         self.stat_update("fluency_scored")
         threshold = self.min_score(language)

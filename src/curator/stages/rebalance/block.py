@@ -88,7 +88,7 @@ class RebalanceBlock(Block):
         return [layout.removed(r) for r in removal], [layout.removed(n) for n in survivors]
 
     def _write_steps(self, documents_dir, plan_path, counts_dir) -> list:
-        from curator.core.accounting import StageCounter
+        from curator.core.stage_counter import StageCounter
         from curator.core.writer import ParquetDocWriter
         from curator.stages.rebalance.steps import CopiesExpander, DocumentFolderReader, RepetitionAssigner
 

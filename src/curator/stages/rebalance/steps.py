@@ -19,7 +19,7 @@ from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.logging import logger
 
-from curator.core.accounting import count_removed
+from curator.core.accounting import count_documents, count_removed
 from curator.core.atomic import write_json_atomic
 from curator.core.errors import CuratorError
 from curator.core.readers import ParquetDocReader
@@ -94,8 +94,7 @@ class RebalancePlanner(PipelineStep):
         plan.documents_dir = str(self.documents_dir)
         plan.write(self.plan_path)
         for lang, s in stats.items():  # the stage's docs_in (stats take it from its first job: this one)
-            self.stat_update("docs_in", f"lang/{lang}/docs_in", value=int(s.docs.sum()))
-            self.stat_update("chars_in", f"lang/{lang}/chars_in", value=int(s.chars.sum()))
+            count_documents(self, "in", lang, int(s.docs.sum()), int(s.chars.sum()))
         logger.info(f"rebalance plan for {len(stats)} languages written to {self.plan_path}")
 
 
