@@ -9,8 +9,8 @@ from datatrove.data import Document
 from curator.core.errors import CuratorError
 from curator.core.filter_base import CuratorFilter
 from curator.core.names import UnsafePathError, is_language_label, safe_join
-from curator.core.profiles import has_own_profile, load_profile
 from curator.core.writer import ParquetDocWriter
+from curator.text.profiles import has_own_profile, load_profile
 
 HOSTILE = [
     "../x",

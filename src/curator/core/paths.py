@@ -16,7 +16,7 @@ from curator.core.names import safe_join
 BUNDLED_FOLDERS = ("lang_profiles", "models")  # what the wheel copies into curator/bundled/
 
 
-def _checkout_root() -> Path | None:
+def checkout_root() -> Path | None:
     """The repository when curator runs from its src/ folder (editable install or PYTHONPATH), else None."""
     package = Path(__file__).resolve().parent.parent  # .../src/curator
     root = package.parent.parent
@@ -32,7 +32,7 @@ def bundled(folder: str) -> Path:
     the package resource is a plain Path."""
     if folder not in BUNDLED_FOLDERS:
         raise ValueError(f"{folder!r} is not bundled with curator (one of {BUNDLED_FOLDERS})")
-    root = _checkout_root()
+    root = checkout_root()
     if root is not None:
         return root / folder
     return Path(str(resources.files("curator") / "bundled" / folder))

@@ -152,13 +152,15 @@ def train_lm(out, lid_dev, no_lid_dev, no_udhr, texts, languages, order, min_tok
     and calibrate their thresholds on held-out clean text. Prints one line per language."""
     import os
 
-    from curator.core.paths import PROJECT_ROOT
+    from curator.core.paths import checkout_root
     from curator.stages.quality.ngram import sentences
     from curator.stages.quality.train_lm import UDHR_BUNDLE, collect_texts, train_language
 
     if lid_dev is None and not no_lid_dev:
-        shared = Path(os.environ.get("CURATOR_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data"))
-        lid_dev = shared / "lid-dev" if (shared / "lid-dev").is_dir() else None
+        root = checkout_root()
+        default = root.parent / "shared" / "data" if root else None
+        shared = Path(os.environ["CURATOR_SHARED_DATA"]) if "CURATOR_SHARED_DATA" in os.environ else default
+        lid_dev = shared / "lid-dev" if shared and (shared / "lid-dev").is_dir() else None
     if no_lid_dev:
         lid_dev = None
     if lid_dev is not None and not (lid_dev / "languages.tsv").is_file():

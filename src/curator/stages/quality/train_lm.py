@@ -23,11 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from curator.core.atomic import write_json_atomic
-from curator.core.paths import PROJECT_ROOT
+from curator.core.paths import checkout_root
 from curator.stages.quality.fluency import MODEL_SUFFIX, clean_percentiles
 from curator.stages.quality.ngram import NgramModel, sentences
 
-UDHR_BUNDLE = PROJECT_ROOT / "data" / "calibration" / "udhr.jsonl.gz"
+# data of a checkout, not shipped in the wheel (an installed curator trains from --text and lid-dev)
+_ROOT = checkout_root()
+UDHR_BUNDLE = _ROOT / "data" / "calibration" / "udhr.jsonl.gz" if _ROOT else None
 
 
 @dataclass
