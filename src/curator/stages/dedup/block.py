@@ -10,28 +10,14 @@ hash range) -> clusters (one task, or sharded over `cluster_tasks` tasks and cha
 from __future__ import annotations
 
 import glob
-import math
 import os
 from typing import Literal
 
 from pydantic import Field, NonNegativeInt, PositiveInt
 
+from curator.core.estimates import PhaseCost, Workload, default_docs, input_pages
 from curator.stages.base import Block, DocPhase, GlobalPhase, Problem, ProfilesParams
-
-# Predicting match pairs from the input size before anything has run (docs/slurm.md "Running at scale"):
-# ~33 KB of gzipped WARC per HTML page (Common Crawl: ~1 GB per ~30,000 pages, with their request
-# and metadata records), half the pages reach dedup, 30% of those duplicate one before, ~10 pairs each.
-WARC_BYTES_PER_PAGE = 33_000
-PAIRS_PER_PAGE = 0.5 * 0.3 * 10
-# pairs one sharded task takes (measured ~40 B per pair in the local job, scripts/bench/scale_dedup.py):
-# ~2 GB per task, the default Slurm memory of a task
-PAIRS_PER_CLUSTER_TASK = 5e7
-
-
-def predicted_cluster_tasks(input_bytes: int) -> int:
-    """Clusters tasks for an input of `input_bytes`: 1 (the single-task phase) up to ~1 TB of WARC."""
-    pairs = input_bytes / WARC_BYTES_PER_PAGE * PAIRS_PER_PAGE
-    return max(1, math.ceil(pairs / PAIRS_PER_CLUSTER_TASK))
+from curator.stages.dedup import estimates
 
 
 class DedupParams(ProfilesParams):
@@ -53,8 +39,9 @@ class DedupParams(ProfilesParams):
     cluster_tasks: PositiveInt | None = Field(
         None,
         description="tasks of the clusters phase (1: one task holding every match pair; more: sharded into "
-        "local, rounds, finish, labels, decide jobs of this many tasks, identical result). Default: from the "
-        f"input size, one task per {PAIRS_PER_CLUSTER_TASK:.0e} predicted match pairs",
+        "local, rounds, finish, labels, decide jobs of this many tasks, identical result). Default: the "
+        "fewest tasks whose predicted memory (from the input size, `curator plan`) fits in the Slurm "
+        "memory of a task (executor.slurm mem_per_cpu_gb x cpus_per_task)",
     )
     cluster_rounds: NonNegativeInt = Field(
         4, description="large-star/small-star rounds of the sharded clusters phase (more: smaller residual)"
@@ -100,14 +87,28 @@ class DedupBlock(Block):
         ]
 
     def cluster_tasks(self) -> int:
+        """`cluster_tasks`, else the fewest tasks whose predicted peak (stages/dedup/estimates.py) fits
+        the memory a Slurm task asks for: `curator plan`'s prediction from the input's size and the
+        default rates (`curator plan --from PILOT` shows the measured ones; set `cluster_tasks` from it)."""
         if self.params.cluster_tasks:
             return self.params.cluster_tasks
+        config = self.ctx.config
         size = 0
-        for pattern in self.ctx.config.input.paths:
+        for pattern in config.input.paths:
             for path in glob.glob(str(self.ctx.resolve(pattern)), recursive=True):
                 if os.path.isfile(path):
                     size += os.path.getsize(path)
-        return predicted_cluster_tasks(size)
+        before = [stage.name for stage in config.stages[: self.ctx.stage_index]]
+        docs = default_docs(input_pages(size, config.input.format), before)
+        slurm = config.executor.slurm
+        return estimates.cluster_tasks_for(
+            estimates.PAIRS_PER_DOC * docs, slurm.mem_per_cpu_gb * slurm.cpus_per_task * 1024
+        )
+
+    def costs(self, work: Workload) -> list[PhaseCost]:
+        p = self.params
+        bands = (1 if p.exact else 0) + (p.bands if p.minhash else 0)
+        return estimates.dedup_costs(work, bands, p.bucket_splits, self.cluster_tasks(), p.cluster_rounds)
 
     def cluster_phases(self, stage_dir: str) -> list[GlobalPhase]:
         """One task: DedupClusters. N tasks: the sharded jobs (shards.py), each a barrier of N tasks."""
