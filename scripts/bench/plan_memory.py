@@ -71,7 +71,7 @@ def buckets(folder: Path, docs: int, ranks: int = 16) -> float:
 LANGUAGES = [f"l{i:02d}_Latn" for i in range(60)]
 
 
-def quality(folder: Path, docs: int, ranks: int = 16) -> float:
+def quality(folder: Path, docs: int, exact: bool, ranks: int = 16) -> float:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -92,6 +92,8 @@ def quality(folder: Path, docs: int, ranks: int = 16) -> float:
         )
         pq.write_table(table, scores / f"{r:05d}.parquet")
     return run_isolated(
+        "import curator.stages.quality.edges as edges\n"
+        f"edges.EXACT_MAX_DOCS = {docs if exact else 0}\n"
         "from curator.stages.quality.edges import QualityBucketEdges\n"
         "from curator.stages.quality.thresholds import QualityThresholds\n"
         f"list(QualityBucketEdges({str(scores)!r}, {str(folder / 'buckets.json')!r}, ['web', 'edu'], "
@@ -122,9 +124,13 @@ def main() -> None:
         predicted = {c.phase: c for c in dedup.dedup_costs(work, 1, 1, 1, 4)}["buckets"]
         rows.append(("dedup buckets", f"{args.docs:,} keys", predicted.memory_mb, measured))
 
-        measured = quality(tmp / "quality", args.docs)
-        predicted = {c.phase: c for c in quality_estimates.quality_costs(work, 2)}["buckets"]
-        rows.append(("quality buckets", f"{args.docs:,} docs x 2 classifiers", predicted.memory_mb, measured))
+        for exact in (True, False):  # today's exact computation (for any size here), the summaries
+            measured = quality(tmp / f"quality-{exact}", args.docs, exact)
+            predicted = quality_estimates.buckets_memory_mb(args.docs, 16, 2, summaries=not exact)[0]
+            mode = "exact" if exact else "summaries"
+            rows.append(
+                (f"quality buckets ({mode})", f"{args.docs:,} docs x 2 classifiers", predicted, measured)
+            )
 
         stage = tmp / "clusters"
         corpus = scale_dedup.write_corpus(stage, args.duplicates, 64)

@@ -5,7 +5,7 @@ Memory is bytes per unit of work above a global task's imports (core.estimates.G
 - keys (in the document job): the task's keys are kept until it ends, 24 B per document and band,
   twice while they are concatenated and sorted; the ids ~100 B per document (Python strings).
 - buckets: one (band, hash range) unit at a time: its keys, sorted (a lexsort's index and copy),
-  and its matches: ~56 B per key (8 x 10^6 keys measured).
+  and its matches: ~75 B per key (scripts/bench/plan_memory.py: 2 and 6 x 10^6 keys).
 - clusters, one task: every pair, the dense node index and scipy's graph: ~63 B per pair
   (scripts/bench/scale_dedup.py, 4.0 and 8.4 x 10^6 pairs).
 - clusters, sharded over N tasks: the local job holds its slice of the pairs, ~65 B per pair of
@@ -25,7 +25,7 @@ from curator.core.estimates import GLOBAL_TASK_BASE_MB, MB, PhaseCost, Workload
 KEY_BYTES = 24  # one key row (KEY_DTYPE)
 KEYS_TASK_BYTES_PER_DOC_BAND = 2 * KEY_BYTES
 IDS_TASK_BYTES_PER_DOC = 100
-BUCKETS_BYTES_PER_KEY = 56
+BUCKETS_BYTES_PER_KEY = 75
 CLUSTERS_BYTES_PER_PAIR = 63
 SHARDED_BYTES_PER_PAIR = 65
 DECIDE_MB = 90
@@ -76,7 +76,7 @@ def dedup_costs(work: Workload, bands: int, splits: int, cluster_tasks: int, rou
             GLOBAL_TASK_BASE_MB + BUCKETS_BYTES_PER_KEY * keys_per_unit / MB,
             scratch_bytes=MATCH_BYTES * pairs,
             cpu_s=BUCKETS_CPU_S_PER_KEY * docs * bands,
-            basis=f"56 B x {keys_per_unit:.2g} keys per band and split",
+            basis=f"75 B x {keys_per_unit:.2g} keys per band and split",
         ),
     ]
     pair_basis = f"{pairs:.2g} pairs ({source})"
