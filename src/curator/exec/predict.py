@@ -3,8 +3,8 @@
 Each stage predicts its own phases (`Block.costs()`, constants measured in the stage's
 `estimates.py`) from the workload this module works out for it: how many records the input holds
 and how many documents reach the stage. Without a pilot these come from defaults measured here
-(core/estimates.py: bytes per record per input format, the share of documents each stage keeps
-on the bench pages);
+(core/estimates.py: bytes per record per input format, an assumed share of documents each
+stage keeps);
 with `--from PILOT` (a finished run of the same stages on a sample) every rate is the pilot's,
 scaled by input bytes: records per byte, documents reaching each stage, dedup match pairs, CPU
 seconds per job, document files' bytes per document, side files per document.
