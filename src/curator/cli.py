@@ -100,21 +100,39 @@ def validate(config, overrides):
     try:
         loaded = _load(config, overrides)
         files, jobs = build_plan(loaded)
+        warnings = []
+        if loaded.config.executor.kind == "slurm":
+            from curator.exec.predict import memory_warnings, predict
+
+            warnings = memory_warnings(loaded, predict(loaded, files, jobs)[1])
     except CuratorError as e:
         _fail(e)
+    for line in warnings:
+        click.echo(f"warning: {line}", err=True)
     click.echo(f"ok: {len(loaded.config.stages)} stages, {len(jobs)} jobs, {len(files)} input files")
 
 
 @main.command()
 @click.argument("config", type=click.Path(dir_okay=False))
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
-def plan(config, overrides):
-    """Print the stages, the jobs they become (tasks each), inputs and outputs."""
+@click.option(
+    "--from",
+    "pilot",
+    type=click.Path(file_okay=False, exists=True),
+    default=None,
+    help="A finished pilot run's output folder: predict from its measured rates instead of the defaults.",
+)
+def plan(config, overrides, pilot):
+    """Print the stages, the jobs they become (tasks each), inputs and outputs, and per job the
+    predicted peak memory per task, scratch disk and CPU-hours."""
+    from curator.exec.predict import Pilot, format_plan, predict
     from curator.exec.run import plan as build_plan
 
     try:
         loaded = _load(config, overrides)
         files, jobs = build_plan(loaded)
+        measured = Pilot.load(pilot) if pilot else None
+        pages, predictions = predict(loaded, files, jobs, measured)
     except CuratorError as e:
         _fail(e)
     c = loaded.config
@@ -143,6 +161,8 @@ def plan(config, overrides):
     click.echo(
         f"output: {loaded.output_dir}  (data/<language>/, mix/ + mix.json, README.md, stats/, removed/, logs/, run.json)"
     )
+    for line in format_plan(loaded, pages, predictions, measured):
+        click.echo(line)
 
 
 @main.command()

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from curator.core.estimates import PhaseCost, Workload
 from curator.core.paths import RunLayout
 
 if TYPE_CHECKING:
@@ -148,6 +149,11 @@ class Block(ABC):
     @abstractmethod
     def phases(self) -> list[DocPhase | GlobalPhase]:
         """The phases this stage adds to the run, in order."""
+
+    def costs(self, work: Workload) -> list[PhaseCost]:
+        """Predicted memory, scratch disk and CPU of this stage's phases (`curator plan`); a stage
+        that does not say costs only the document job's base."""
+        return []
 
 
 @dataclass

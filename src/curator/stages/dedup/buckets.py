@@ -14,7 +14,14 @@ from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.logging import logger
 
 from curator.core.accounting import metric_key
-from curator.stages.dedup.files import KEY_DTYPE, MATCH_DTYPE, DedupFiles, record_peak_memory, save_array
+from curator.stages.dedup.files import (
+    KEY_DTYPE,
+    MATCH_DTYPE,
+    DedupFiles,
+    as_earlier,
+    record_peak_memory,
+    save_array,
+)
 
 _HASH_SPACE = 1 << 64
 
@@ -60,9 +67,9 @@ class DedupBuckets(PipelineStep):
     name = "🫂 dedup buckets"
     type = "🫂 - DEDUP"
 
-    def __init__(self, stage_dir: str, bands: list[str], splits: int = 1):
+    def __init__(self, stage_dir: str, bands: list[str], splits: int = 1, against: list[str] | tuple = ()):
         super().__init__()
-        self.files = DedupFiles(stage_dir)
+        self.files = DedupFiles(stage_dir, against)
         self.units = [(band, part) for band in bands for part in range(splits)]
         self.splits = splits
 
@@ -73,8 +80,14 @@ class DedupBuckets(PipelineStep):
             with self.track_time():
                 low, high = hash_range(part, self.splits)
                 parts = [read_range(path, low, high) for path in self.files.key_files(band)]
+                for run, path in self.files.earlier_key_files(band):  # their index, not their documents
+                    earlier = read_range(path, low, high)
+                    earlier["doc"] = as_earlier(earlier["doc"], run)
+                    parts.append(earlier)
                 rows = np.concatenate(parts) if parts else np.empty(0, KEY_DTYPE)
                 matches = find_matches(rows)
+                if self.files.against:  # pairs of two earlier documents: the earlier runs decided them
+                    matches = matches[~self.files.is_earlier(matches["b"])]
                 save_array(self.files.matches(band, part), matches)
             self.stat_update("keys_read", value=len(rows))
             self.stat_update(metric_key("matches", band), value=len(matches))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.logging import logger
@@ -96,9 +97,9 @@ class DedupClusters(PipelineStep):
     name = "🫂 dedup clusters"
     type = "🫂 - DEDUP"
 
-    def __init__(self, stage_dir: str):
+    def __init__(self, stage_dir: str, against: list[str] | tuple[str, ...] = ()):
         super().__init__()
-        self.files = DedupFiles(stage_dir)
+        self.files = DedupFiles(stage_dir, against)
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         if data:
@@ -112,7 +113,7 @@ class DedupClusters(PipelineStep):
             )
             clusters = cluster(minhash, exact)
             del exact, minhash
-            write_decisions(
+            grown = write_decisions(
                 self.files,
                 clusters.nodes,
                 clusters.nodes[clusters.kept],
@@ -128,6 +129,7 @@ class DedupClusters(PipelineStep):
         self.stat_update(metric_key("to_remove", MINHASH_DUPLICATE), value=int(removed.sum()) - n_exact)
         if len(clusters.nodes):
             self.stat_update("largest_cluster", value=int(clusters.sizes.max()))
+        record_growth(self, grown)
         peak = record_peak_memory(self)
         logger.info(
             f"dedup clusters: {len(clusters.nodes)} documents in {int((~removed).sum())} clusters, "
@@ -136,13 +138,35 @@ class DedupClusters(PipelineStep):
 
 
 def _kept_ids(files: DedupFiles, kept_keys: np.ndarray) -> pa.Array:
-    """Ids of the documents `kept_keys` (sorted document keys), read task by task."""
+    """Ids of the documents `kept_keys` (sorted document keys), read task by task. An earlier run's
+    document (`against`) that its own run removed stands for the document that run kept instead
+    (its decisions' duplicate_of): the id a reader finds in that run's data."""
     ranks, positions = split_doc_key(kept_keys)
     chunks = []
     for r in np.unique(ranks):
-        ids = load_table(files.documents(int(r)), columns=["id"]).column("id")
-        chunks.append(ids.take(pa.array(positions[ranks == r])).combine_chunks())
+        ids = load_table(files.id_file(int(r)), columns=["id"]).column("id").combine_chunks()
+        taken = ids.take(pa.array(positions[ranks == r]))
+        if r < files.rank_base:
+            decisions = load_table(files.earlier_decisions(int(r)), columns=["position", "duplicate_of"])
+            replaced = decisions.filter(pc.is_valid(decisions.column("duplicate_of"))).to_pydict()
+            instead = dict(zip(replaced["position"], replaced["duplicate_of"], strict=True))
+            taken = pa.array(
+                [
+                    instead.get(int(p), i)
+                    for p, i in zip(positions[ranks == r], taken.to_pylist(), strict=True)
+                ],
+                pa.string(),
+            )
+        chunks.append(taken)
     return pa.concat_arrays(chunks) if chunks else pa.array([], pa.string())
+
+
+def record_growth(step: PipelineStep, grown: tuple[int, int]) -> None:
+    """With `against`: how the earlier runs' clusters grew (new documents that joined one, and the
+    earlier clusters they joined; a sharded run sums the latter per decide task: an upper bound)."""
+    if step.files.against:
+        step.stat_update("against/new_documents_in_earlier_clusters", value=grown[0])
+        step.stat_update("against/earlier_clusters_grown", value=grown[1])
 
 
 def write_decisions(
@@ -152,19 +176,26 @@ def write_decisions(
     sizes: np.ndarray,
     exact: np.ndarray,
     ranks: list[int],
-) -> None:
+) -> tuple[int, int]:
     """decisions/<rank>.parquet for each of `ranks` (an empty table for a task without matches).
 
     nodes: sorted document keys of matched documents (those of other ranks may be absent); kept: per
     node, the key of the document its cluster keeps; sizes: cluster sizes; exact: same text as kept.
+    Returns (documents of `ranks` whose cluster keeps an earlier run's document, such clusters).
     """
     removed = kept != nodes
     kept_keys = np.unique(kept[removed])
     kept_ids = _kept_ids(files, kept_keys)
     node_ranks, positions = split_doc_key(nodes)
+    joined, grown = 0, set()
     for r in ranks:
-        lo, hi = np.searchsorted(node_ranks, [r, r + 1])  # nodes are sorted: a task's nodes are contiguous
+        index_rank = files.index_rank(r)
+        lo, hi = np.searchsorted(node_ranks, [index_rank, index_rank + 1])  # a task's nodes are contiguous
         gone = removed[lo:hi]
+        if files.against:
+            earlier = files.is_earlier(kept[lo:hi])
+            joined += int(earlier.sum())
+            grown.update(kept[lo:hi][earlier].tolist())
         id_index = np.searchsorted(kept_keys, kept[lo:hi])
         id_index[~gone] = 0
         reasons = np.where(exact[lo:hi], EXACT_DUPLICATE, MINHASH_DUPLICATE)
@@ -179,3 +210,4 @@ def write_decisions(
             }
         )
         save_table(files.decisions(r), table)
+    return joined, len(grown)

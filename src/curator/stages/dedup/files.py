@@ -6,6 +6,11 @@ documents/<rank>.parquet     the ids of task <rank>'s documents, in stream order
 matches/<band>-<part>.npy    pairs of documents with an equal key (MATCH_DTYPE)
 decisions/<rank>.parquet     per duplicate-cluster member of task <rank>: position, cluster size,
                              and for removed ones the kept document's id and the reason
+
+With `against` (earlier runs' dedup folders), the index also holds the earlier runs' documents,
+read from their keys files (never their documents): earlier run i's task r is index rank
+(i << 16) | r, and this run's task r is OWN_RANK_BASE + r, so every earlier document sorts before
+every new one and is the one a cluster keeps, in the sharded clustering too.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ EXACT_BAND = "exact"
 KEY_DTYPE = np.dtype([("hi", "<u8"), ("lo", "<u8"), ("doc", "<u8")])
 MATCH_DTYPE = np.dtype([("a", "<u8"), ("b", "<u8")])
 _POSITION_BITS = 32
+AGAINST_RANK_BITS = 16  # an earlier run's tasks: at most 65,536
+OWN_RANK_BASE = 1 << 20  # with `against`: this run's tasks follow up to 16 earlier runs'
 
 
 def doc_key(rank: int, position: np.ndarray | int):
@@ -38,13 +45,49 @@ def split_doc_key(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     )
 
 
+def as_earlier(keys: np.ndarray, run: int) -> np.ndarray:
+    """An earlier run's document keys as this run's index sees them: its task r -> (run << 16) | r
+    (the earlier run's own tasks may have been at OWN_RANK_BASE + r: the low 16 bits are r)."""
+    low = (keys >> np.uint64(_POSITION_BITS)) & np.uint64((1 << AGAINST_RANK_BITS) - 1)
+    ranks = low | np.uint64(run << AGAINST_RANK_BITS)
+    return (ranks << np.uint64(_POSITION_BITS)) | (keys & np.uint64(0xFFFFFFFF))
+
+
 def band_names(bands: int, exact: bool, minhash: bool) -> list[str]:
     return ([EXACT_BAND] if exact else []) + ([f"band_{b:03d}" for b in range(bands)] if minhash else [])
 
 
 class DedupFiles:
-    def __init__(self, stage_dir: str | Path):
+    def __init__(self, stage_dir: str | Path, against: list[str] | tuple[str, ...] = ()):
         self.root = Path(stage_dir)
+        self.against = [Path(p) for p in against]  # earlier runs' dedup stage folders, oldest first
+
+    @property
+    def rank_base(self) -> int:
+        """Index rank of this run's task 0 (0 without `against`)."""
+        return OWN_RANK_BASE if self.against else 0
+
+    def index_rank(self, rank: int) -> int:
+        return self.rank_base + rank
+
+    def is_earlier(self, keys: np.ndarray) -> np.ndarray:
+        """Which document keys are earlier runs' documents."""
+        return (keys >> np.uint64(_POSITION_BITS)) < np.uint64(self.rank_base)
+
+    def earlier_key_files(self, band: str) -> list[tuple[int, Path]]:
+        """(run index, keys file) of every earlier run's tasks."""
+        return [(i, p) for i, root in enumerate(self.against) for p in DedupFiles(root).key_files(band)]
+
+    def id_file(self, index_rank: int) -> Path:
+        """The ids file of an index rank: this run's documents/, or an earlier run's."""
+        if index_rank >= self.rank_base:
+            return self.documents(index_rank - self.rank_base)
+        run, rank = divmod(index_rank, 1 << AGAINST_RANK_BITS)
+        return DedupFiles(self.against[run]).documents(rank)
+
+    def earlier_decisions(self, index_rank: int) -> Path:
+        run, rank = divmod(index_rank, 1 << AGAINST_RANK_BITS)
+        return DedupFiles(self.against[run]).decisions(rank)
 
     def keys(self, band: str, rank: int) -> Path:
         return self.root / "keys" / band / f"{rank:05d}.npy"

@@ -44,6 +44,7 @@ from curator.stages.dedup.clusters import (
     MINHASH_DUPLICATE,
     _dense,
     components,
+    record_growth,
     write_decisions,
 )
 from curator.stages.dedup.files import EXACT_BAND, MATCH_DTYPE, DedupFiles, record_peak_memory, save_array
@@ -220,11 +221,19 @@ class ShardedClusters(PipelineStep):
     name = "🫂 dedup clusters (sharded)"
     type = "🫂 - DEDUP"
 
-    def __init__(self, stage_dir: str, step: str, tasks: int, rounds: int, round_index: int = 0):
+    def __init__(
+        self,
+        stage_dir: str,
+        step: str,
+        tasks: int,
+        rounds: int,
+        round_index: int = 0,
+        against: list[str] | tuple[str, ...] = (),
+    ):
         super().__init__()
         if step not in STEPS:
             raise ValueError(f"unknown sharded clusters step {step!r} (one of {STEPS})")
-        self.files = DedupFiles(stage_dir)
+        self.files = DedupFiles(stage_dir, against)
         self.shards = ShardFiles(stage_dir)
         self.step, self.tasks, self.rounds, self.round_index = step, tasks, rounds, round_index
 
@@ -330,8 +339,9 @@ class ShardedClusters(PipelineStep):
         exact = exact[np.argsort(exact["a"])]
         exact_root = lookup(exact["a"], exact["b"], nodes, nodes)
         same_text = exact_root == kept
-        ranks = [r for r in self.files.document_ranks() if r % n == rank]
-        write_decisions(self.files, nodes, kept, sizes, same_text, ranks)
+        # the document tasks whose nodes rank_part sends here (their index rank, with `against`)
+        ranks = [r for r in self.files.document_ranks() if self.files.index_rank(r) % n == rank]
+        record_growth(self, write_decisions(self.files, nodes, kept, sizes, same_text, ranks))
         removed = kept != nodes
         n_exact = int((removed & same_text).sum())
         self.stat_update("clusters", value=int((~removed).sum()))

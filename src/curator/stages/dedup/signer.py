@@ -47,9 +47,10 @@ class DedupSignatures(PipelineStep):
         minhash: bool = True,
         profiles_dir: str | None = None,
         batch_size: int = 500,
+        against: list[str] | tuple[str, ...] = (),
     ):
         super().__init__()
-        self.files = DedupFiles(stage_dir)
+        self.files = DedupFiles(stage_dir, against)
         self.scheme = scheme
         self.n_grams = n_grams
         self.scope = scope
@@ -111,7 +112,7 @@ class DedupSignatures(PipelineStep):
             return
         with self.track_time("batch"):
             groups = [self.group(doc) for doc in batch]
-            docs = doc_key(rank, np.arange(len(ids), len(ids) + len(batch)))
+            docs = doc_key(self.files.index_rank(rank), np.arange(len(ids), len(ids) + len(batch)))
             ids.extend(doc.id for doc in batch)
             if self.exact:
                 keys[EXACT_BAND].append(_key_rows(text_keys([doc.text for doc in batch], groups), docs))

@@ -8,10 +8,12 @@ defaults (no cut-off) every document is kept and scored.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator
 
+from curator.core.estimates import PhaseCost, Workload
 from curator.stages.base import Block, BlockParams, DocPhase, GlobalPhase, Problem, ProfilesParams
 from curator.stages.quality.classifier import (
     DEFAULT_MODEL,
@@ -151,6 +153,13 @@ class QualityBlock(Block):
             if problem:
                 problems.append(Problem("fluency.models", problem))
         return problems + self.profiles_problems()
+
+    def costs(self, work: Workload) -> list[PhaseCost]:
+        from curator.stages.quality.estimates import quality_costs
+
+        classifiers = self._classifiers()
+        size = sum(c.path.stat().st_size for c in classifiers.values() if Path(c.path).is_file())
+        return quality_costs(work, len(classifiers), size)
 
     def phases(self):
         from curator.stages.quality.edges import QualityBucketEdges

@@ -127,3 +127,73 @@ class BucketTable:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         languages = {k: LanguageBuckets(**v) for k, v in data["languages"].items()}
         return cls(data["classifiers"], data["n_buckets"], languages, data.get("combine", "max"))
+
+
+# Mergeable summaries (issue #16 part 3): the buckets job can read the tasks' score files one at a
+# time and keep, per language and classifier, a histogram of the scores at a resolution of 2^-20
+# (with each bin's largest score), instead of every score. Its memory is then bounded by the
+# occupied bins (at most 2^20 + 1 per language and classifier, 24 B each), not by the corpus.
+SCORE_BINS = 1 << 20
+# Edge k of the exact computation is the ceil(k/n x N)-th smallest score; the summary returns the
+# largest score of that score's bin: the same score when it is its bin's largest (always for tied
+# saturated scores such as 1.0), otherwise a larger one less than 2^-20 away.
+MAX_EDGE_ERROR = 1 / SCORE_BINS
+
+
+@dataclass
+class ScoreHistogram:
+    """One language's scores of one classifier as occupied bins: bin, count, largest score in it."""
+
+    bins: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    counts: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    maxima: np.ndarray = field(default_factory=lambda: np.empty(0, np.float64))
+
+    @classmethod
+    def of(cls, scores) -> ScoreHistogram:
+        scores = np.asarray(scores, dtype=np.float64)
+        scores = np.sort(scores[~np.isnan(scores)])  # a missing score (no fluency model) takes no part
+        if not len(scores):
+            return cls()
+        bins = np.clip(np.floor(scores * SCORE_BINS), 0, SCORE_BINS).astype(np.int64)
+        last = np.ones(len(bins), dtype=bool)  # scores are sorted: the last of a bin is its largest
+        last[:-1] = bins[1:] != bins[:-1]
+        ends = np.flatnonzero(last)
+        counts = np.diff(np.concatenate(([-1], ends)))
+        return cls(bins[ends], counts, scores[ends])
+
+    @property
+    def total(self) -> int:
+        return int(self.counts.sum())
+
+    def merge(self, other: ScoreHistogram) -> ScoreHistogram:
+        bins = np.concatenate([self.bins, other.bins])
+        merged, inverse = np.unique(bins, return_inverse=True)
+        counts = np.bincount(
+            inverse, weights=np.concatenate([self.counts, other.counts]), minlength=len(merged)
+        )
+        maxima = np.full(len(merged), -np.inf)
+        np.maximum.at(maxima, inverse, np.concatenate([self.maxima, other.maxima]))
+        return ScoreHistogram(merged, counts.astype(np.int64), maxima)
+
+    def edges(self, n_buckets: int = N_BUCKETS) -> list[float]:
+        """bucket_edges() from the summary (within MAX_EDGE_ERROR, see above)."""
+        n = self.total
+        if n == 0:
+            return []
+        cumulative = np.cumsum(self.counts)
+        # the 1-based rank numpy's inverted_cdf picks: ceil(q n) in floating point, q = k / n_buckets
+        # (0.55 * 200,000 rounds up to 110,001): the same arithmetic gives the same order statistic
+        ranks = [max(1, math.ceil(k / n_buckets * n)) for k in range(1, n_buckets)]
+        return [float(self.maxima[np.searchsorted(cumulative, r, side="left")]) for r in ranks]
+
+
+def cutoff_from_counts(bucket_counts: np.ndarray, fraction: float) -> float:
+    """top_fraction_cutoff() from the count of documents per ensemble bucket (mergeable)."""
+    n_buckets = len(bucket_counts)
+    total = int(bucket_counts.sum())
+    if total == 0 or fraction >= 1:
+        return 0.0
+    n_keep = max(1, math.ceil(fraction * total))
+    from_top = np.cumsum(bucket_counts[::-1])
+    bucket = n_buckets - 1 - int(np.searchsorted(from_top, n_keep, side="left"))
+    return bucket / (n_buckets - 1)
