@@ -22,7 +22,7 @@ from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.logging import logger
 
-from curator.core.accounting import count_documents, count_file_error, count_skipped, metric_key
+from curator.core.accounting import count_documents, count_file_error, count_skipped, metric_key, record_peak
 from curator.core.docio import row_to_doc
 from curator.core.errors import CuratorError
 from curator.core.names import UNDETERMINED_LANGUAGE, is_language_label
@@ -111,7 +111,7 @@ class FileListReader(PipelineStep):
                 yield doc
         if any(is_remote(p) for p in self.files[rank::world_size]):
             # streamed inputs: show that a task's memory does not grow with the files it reads
-            self.stat_update("peak_rss_mb", value=round(peak_rss_mb()), unit="task")
+            record_peak(self, "rss_mb", round(peak_rss_mb()))
 
     def checked_language(self, row: dict) -> dict:
         """The row, its `language` replaced by `und` (the original kept in `language_in`) when it is

@@ -48,7 +48,9 @@ class _OpenFile:
 
     def _schema_for(self, rows: list[dict]) -> pa.Schema:
         names = order_columns(k for r in rows for k in r)
-        inferred = pa.Table.from_pylist(rows).schema
+        # every row's keys count (from_pylist infers from the first row only): a column that only some
+        # documents carry, e.g. `language_in` on a relabelled row, gets its type from those that do
+        inferred = pa.Table.from_pydict({n: [r.get(n) for r in rows] for n in names}).schema
         fields = []
         for name in names:
             typ = KNOWN_TYPES.get(name) or inferred.field(name).type

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from curator.config.loader import LoadedConfig
+from curator.core.accounting import peak_key
 from curator.core.errors import CuratorError
 from curator.core.estimates import (
     DOCUMENT_TASK_BASE_MB,
@@ -79,7 +80,7 @@ class Pilot:
         peaks = {}
         for job in record.get("jobs", []):
             values = [
-                step.get("stats", {}).get("peak_rss_mb", {})
+                step.get("stats", {}).get(peak_key("rss_mb"), {})
                 for task in read_task_stats(layout.logs(job["name"])).values()
                 for step in task
             ]
