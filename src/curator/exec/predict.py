@@ -28,6 +28,7 @@ from curator.core.estimates import (
     input_pages,
 )
 from curator.core.paths import RunLayout
+from curator.core.remote import InputFile, total_bytes
 from curator.core.stats import read_task_stats
 from curator.graph import Job, build_blocks
 
@@ -117,10 +118,10 @@ class JobPrediction:
     basis: list[str]
 
 
-def predict(loaded: LoadedConfig, files: list[Path], jobs: list[Job], pilot: Pilot | None = None):
+def predict(loaded: LoadedConfig, files: list[InputFile], jobs: list[Job], pilot: Pilot | None = None):
     """Per job, its predicted peak memory per task, scratch disk and CPU. Returns (pages, predictions)."""
     config = loaded.config
-    input_bytes = float(sum(f.stat().st_size for f in files))
+    input_bytes = float(total_bytes(files)[0])  # remote files of unknown size: estimated from the others
     scale = input_bytes / pilot.input_bytes if pilot and pilot.input_bytes else None
     pages = pilot.pages * scale if scale else input_pages(input_bytes, config.input.format)
     blocks = build_blocks(loaded)
