@@ -10,6 +10,8 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from curator.cli import main
 from curator.core.names import is_language_label
@@ -77,9 +79,12 @@ def check_accounting(out: Path, stages: list[str], rows: int) -> None:
         assert st["docs_out"] + sum(st["removed"].values()) == docs, stage
         assert all(is_language_label(lang) for lang in st["per_language"]), st["per_language"].keys()
         docs = st["docs_out"]
-    written = sum(pq.ParquetFile(p).metadata.num_rows for p in (out / "data").rglob("*.parquet"))
+    data = out / "data"  # absent when no document is kept (hypothesis found such inputs)
+    written = (
+        sum(pq.ParquetFile(p).metadata.num_rows for p in data.rglob("*.parquet")) if data.is_dir() else 0
+    )
     assert written == docs
-    assert all(is_language_label(d.name) for d in (out / "data").iterdir())
+    assert not data.is_dir() or all(is_language_label(d.name) for d in data.iterdir())
 
 
 def test_hostile_parquet_labels_stay_inside_and_are_counted(tmp_path):
@@ -158,3 +163,37 @@ def test_a_stage_or_run_name_that_is_not_a_folder_name_is_a_config_error(tmp_pat
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(cfg))
     result = CliRunner().invoke(main, ["validate", str(tmp_path / "config.yaml")])
     assert result.exit_code == 2 and "name" in result.output
+
+
+HOSTILE_LABEL = st.one_of(
+    st.sampled_from(["deu_Latn", "und", None, "", "..", "../../../escaped", "deu/Latn", "\u202edeu_Latn"]),
+    st.text(min_size=0, max_size=300),  # any unicode, NUL and separators included
+    st.integers(),
+)
+HOSTILE_ID = st.one_of(
+    st.none(), st.sampled_from(["same", "same"]), st.text(max_size=50), st.just("i" * 10_000)
+)
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_hostile_jsonl_rows_stay_inside_and_add_up(tmp_path_factory, data):
+    """Property: whatever the labels, ids and text types, the run finishes, writes nothing outside its
+    folder, and every row is kept, removed or skipped with a reason."""
+    root = tmp_path_factory.mktemp("prop") / "root"
+    (root / "in").mkdir(parents=True)
+    body = texts(12)
+    n = data.draw(st.integers(min_value=1, max_value=12), label="rows")
+    rows = []
+    for i in range(n):
+        text = data.draw(st.one_of(st.just(body[i]), st.none(), st.integers(), st.lists(st.text(max_size=5))))
+        rows.append({"id": data.draw(HOSTILE_ID), "text": text, "language": data.draw(HOSTILE_LABEL)})
+    with open(root / "in" / "rows.jsonl", "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row) + "\n")
+
+    code, output, out = run_cli(root, "jsonl", [{"filters": {}}, {"dedup": {}}])
+
+    assert code == 0, output
+    assert files_outside(root, out) == []
+    check_accounting(out, ["filters", "dedup"], len(rows))
