@@ -2,8 +2,8 @@
 
 Layers, lowest first (docs/architecture.md): core -> text -> stages -> report, calibrate -> config -> graph
 -> exec -> cli. A stage imports core, text and `curator.stages.base`, never another stage. Every import
-counts, function-local ones too (a local import hides a circle, it does not remove it); only imports
-under `if TYPE_CHECKING:` are left out, since they never run.
+counts, function-local ones and those under `if TYPE_CHECKING:` too (a local or type-only import hides
+a circle, it does not remove it).
 """
 
 from __future__ import annotations
@@ -52,24 +52,11 @@ def stage_of(module: str) -> str | None:
     return None
 
 
-def _is_type_checking(node: ast.If) -> bool:
-    test = node.test
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
-    )
-
-
 def imports_of(path: Path, modules: set[str]) -> set[str]:
     """The curator modules `path` imports (a `from pkg import name` counts `pkg.name` when that is a module)."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    skip: set[int] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If) and _is_type_checking(node):
-            skip.update(id(n) for body in node.body for n in ast.walk(body))
     found = set()
     for node in ast.walk(tree):
-        if id(node) in skip:
-            continue
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names if alias.name.startswith("curator"))
         elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("curator"):

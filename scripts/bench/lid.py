@@ -6,7 +6,7 @@ extract block's default engine and cached as JSON lines (extraction is not what 
 then the lid step labels every page, `--rounds` times, and the best round is printed. Run it with
 two source trees to compare them on the same cached text:
 
-    PYTHONPATH=/work/main/src .venv/bin/python scripts/bench/lid.py
+    PYTHONPATH=../other-checkout/src .venv/bin/python scripts/bench/lid.py
     PYTHONPATH=src .venv/bin/python scripts/bench/lid.py [--arbiter MODEL_DIR]
 """
 

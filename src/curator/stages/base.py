@@ -15,7 +15,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,7 +25,15 @@ from curator.core.paths import RunLayout
 if TYPE_CHECKING:
     from datatrove.pipeline.base import PipelineStep
 
-    from curator.config.loader import LoadedConfig
+
+class LoadedRun(Protocol):
+    """What a block reads of the loaded config (config.loader.LoadedConfig provides it). A protocol, not
+    an import: the config layer sits above the stages and resolves block names through them."""
+
+    config: Any
+    output_dir: Path
+
+    def resolve(self, path: str | Path) -> Path: ...
 
 
 class BlockParams(BaseModel):
@@ -47,7 +55,7 @@ class ProfilesParams(BlockParams):
 class BuildContext:
     """What a block may know about the run it is part of."""
 
-    loaded: LoadedConfig
+    loaded: LoadedRun
     stage: str  # unique stage name: block name, or name_2 for a second use of the same block
     stage_index: int
 

@@ -21,12 +21,12 @@ datatrove and the fused filter skip it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-if TYPE_CHECKING:
-    from curator.text.profiles import LanguageProfile
+# a language profile (text/profiles.py builds its model from this table, so it cannot be imported here)
+Profile = TypeVar("Profile", bound=BaseModel)
 
 NgramThresholds = list[tuple[int, float]]
 
@@ -306,7 +306,7 @@ def unknown_overrides(overrides: dict[str, Any]) -> list[str]:
     return [name for name in overrides if name not in RULE_NAMES and name not in SETTING_NAMES]
 
 
-def apply_config(profile: LanguageProfile, disable: list[str], overrides: dict[str, Any]) -> LanguageProfile:
+def apply_config(profile: Profile, disable: list[str], overrides: dict[str, Any]) -> Profile:
     """The profile with `overrides` applied and the `disable`d rules (or families) switched off."""
     update = dict(overrides)
     for name in disable:
@@ -318,7 +318,7 @@ def apply_config(profile: LanguageProfile, disable: list[str], overrides: dict[s
 
 
 def config_problems(
-    disable: list[str], overrides: dict[str, Any], profile: LanguageProfile
+    disable: list[str], overrides: dict[str, Any], profile: BaseModel
 ) -> list[tuple[str, str]]:
     """(param key, message) for names that are not rules and values of the wrong type."""
     known = ", ".join((*FAMILIES, *RULE_NAMES))
@@ -342,5 +342,5 @@ def config_problems(
     return problems
 
 
-def family_enabled(profile: LanguageProfile, family_name: str) -> bool:
+def family_enabled(profile: BaseModel, family_name: str) -> bool:
     return any(getattr(profile, name) not in (None, []) for name in FAMILIES[family_name])
