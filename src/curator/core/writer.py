@@ -15,7 +15,7 @@ from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 
 from curator.core.atomic import temp_path_for
-from curator.core.docio import doc_to_row, order_columns
+from curator.core.docio import doc_to_row, load_table, order_columns
 from curator.core.names import UNDETERMINED_LANGUAGE, check_inside, check_language_label, safe_join
 from curator.core.preload import import_if_installed
 
@@ -59,6 +59,27 @@ class _OpenFile:
             fields.append(pa.field(name, typ))
         return pa.schema(fields)
 
+    def _widen(self, rows: list[dict]) -> None:
+        """A column first seen after the file's first batch (a relabelled row's `language_in` in the
+        second thousand documents, a step that adds a column to some documents only): rewrite what is
+        written so far with the wider schema, earlier rows null in the new column, instead of dropping
+        the column from every later row. Rare, and bounded by one file's rows."""
+        known = set(self.schema.names)
+        added = [n for n in order_columns(k for r in rows for k in r) if n not in known]
+        if not added:
+            return
+        wider = self._schema_for(rows)
+        schema = pa.schema(list(self.schema) + [wider.field(n) for n in added])
+        self.writer.close()
+        written = load_table(self.tmp)
+        for name in added:
+            written = written.append_column(
+                schema.field(name), pa.nulls(written.num_rows, schema.field(name).type)
+            )
+        self.writer = pq.ParquetWriter(self.tmp, schema, compression="zstd")
+        self.writer.write_table(written)
+        self.schema = schema
+
     def flush(self):
         if not self.rows:
             return
@@ -66,6 +87,8 @@ class _OpenFile:
             self.schema = self._schema_for(self.rows)
             self.final.parent.mkdir(parents=True, exist_ok=True)
             self.writer = pq.ParquetWriter(self.tmp, self.schema, compression="zstd")
+        else:
+            self._widen(self.rows)
         try:
             table = pa.Table.from_pylist(self.rows, schema=self.schema)
         except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
