@@ -126,7 +126,15 @@ class DedupBlock(Block):
         units = len(bands) * p.bucket_splits
         against = self.against_dirs()
         keys = DedupSignatures(
-            stage_dir, scheme, p.n_grams, p.scope, p.exact, p.minhash, self.profiles_dir(), against=against
+            stage_dir,
+            scheme,
+            p.n_grams,
+            p.scope,
+            p.exact,
+            p.minhash,
+            self.profiles_dir(),
+            against=against,
+            exclusion_writer=self.ctx.exclusion_writer("keys") if p.write_removed else None,
         )
         writer = self.ctx.exclusion_writer() if p.write_removed else None
         return [

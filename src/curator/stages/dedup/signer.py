@@ -8,6 +8,8 @@ are salted with the document's group (language, or language and dump) so groups 
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import numpy as np
 import pyarrow as pa
 from datatrove.data import Document, DocumentsPipeline
@@ -15,6 +17,7 @@ from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.logging import logger
 
 from curator.core.accounting import metric_key
+from curator.core.doc_errors import DocumentErrors
 from curator.core.docio import doc_language
 from curator.core.preload import import_if_installed
 from curator.stages.dedup.files import (
@@ -48,8 +51,10 @@ class DedupSignatures(PipelineStep):
         profiles_dir: str | None = None,
         batch_size: int = 500,
         against: list[str] | tuple[str, ...] = (),
+        exclusion_writer=None,
     ):
         super().__init__()
+        self.exclusion_writer = exclusion_writer  # documents whose keys raise (core/doc_errors.py)
         self.files = DedupFiles(stage_dir, against)
         self.scheme = scheme
         self.n_grams = n_grams
@@ -88,14 +93,14 @@ class DedupSignatures(PipelineStep):
         keys: dict[str, list[np.ndarray]] = {band: [] for band in bands}
         ids: list[str] = []
         batch: list[Document] = []
-        for doc in data:
-            batch.append(doc)
-            if len(batch) >= self.batch_size:
-                self._add_keys(batch, rank, keys, ids)
-                yield from batch
-                batch = []
-        self._add_keys(batch, rank, keys, ids)
-        yield from batch
+        with self.exclusion_writer or nullcontext() as writer:
+            errors = DocumentErrors(self, writer, rank)
+            for doc in data:
+                batch.append(doc)
+                if len(batch) >= self.batch_size:
+                    yield from self._add_keys(batch, rank, keys, ids, errors)
+                    batch = []
+            yield from self._add_keys(batch, rank, keys, ids, errors)
         with self.track_time():
             for band in bands:
                 rows = np.concatenate(keys[band]) if keys[band] else np.empty(0, KEY_DTYPE)
@@ -106,29 +111,48 @@ class DedupSignatures(PipelineStep):
         logger.info(f"dedup keys: {len(ids)} documents, peak memory {peak:.0f} MB")
 
     def _add_keys(
-        self, batch: list[Document], rank: int, keys: dict[str, list[np.ndarray]], ids: list[str]
-    ) -> None:
+        self,
+        batch: list[Document],
+        rank: int,
+        keys: dict[str, list[np.ndarray]],
+        ids: list[str],
+        errors: DocumentErrors,
+    ) -> list[Document]:
+        """Add the batch's keys; return its documents but those whose keys raised (removed, counted)."""
         if not batch:
-            return
+            return []
         with self.track_time("batch"):
-            groups = [self.group(doc) for doc in batch]
-            docs = doc_key(self.files.index_rank(rank), np.arange(len(ids), len(ids) + len(batch)))
-            ids.extend(doc.id for doc in batch)
+            errors.seen(len(batch))
+            kept, groups, hashes = [], [], []
+            for doc in batch:  # the per-document part: one document that raises is removed alone
+                try:
+                    group = self.group(doc)
+                    doc_hashes = self.shingler(doc_language(doc)).hashes(doc.text) if self.minhash else None
+                except Exception as e:
+                    errors.remove(doc, e)
+                    continue
+                kept.append(doc)
+                groups.append(group)
+                hashes.append(doc_hashes)
+            if not kept:
+                return kept
+            docs = doc_key(self.files.index_rank(rank), np.arange(len(ids), len(ids) + len(kept)))
+            ids.extend(doc.id for doc in kept)
             if self.exact:
-                keys[EXACT_BAND].append(_key_rows(text_keys([doc.text for doc in batch], groups), docs))
+                keys[EXACT_BAND].append(_key_rows(text_keys([doc.text for doc in kept], groups), docs))
             if not self.minhash:
-                return
-            hashes = [self.shingler(doc_language(doc)).hashes(doc.text) for doc in batch]
+                return kept
             signed = [i for i, h in enumerate(hashes) if len(h)]
-            if len(signed) < len(batch):  # fewer words than n_grams: matched by exact key only
-                self.stat_update("too_short_for_minhash", value=len(batch) - len(signed))
+            if len(signed) < len(kept):  # fewer words than n_grams: matched by exact key only
+                self.stat_update("too_short_for_minhash", value=len(kept) - len(signed))
             if not signed:
-                return
+                return kept
             sigs = signatures([hashes[i] for i in signed], self.scheme)
             signed_groups = [groups[i] for i in signed]
             for band in range(self.scheme.bands):
                 hi_lo = band_keys(sigs, signed_groups, band, self.scheme.rows)
                 keys[f"band_{band:03d}"].append(_key_rows(hi_lo, docs[signed]))
+        return kept
 
 
 def _key_rows(hi_lo: tuple[np.ndarray, np.ndarray], docs: np.ndarray) -> np.ndarray:
