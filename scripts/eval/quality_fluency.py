@@ -41,7 +41,11 @@ import numpy as np  # noqa: E402
 from curator.stages.quality.buckets import bucket_edges, combined_buckets  # noqa: E402
 from curator.stages.quality.classifier import DEFAULT_MODEL, FastTextClassifier  # noqa: E402
 from curator.stages.quality.fluency import FLUENCY, FluencyModels  # noqa: E402
-from curator.stages.quality.train import roc_auc, shuffled_words  # noqa: E402
+from curator.stages.quality.train import (  # noqa: E402
+    roc_auc,
+    shuffled_keeping_punctuation,
+    shuffled_words,
+)
 
 WORK = ROOT / "build" / "fluency-dev"
 PACKAGE = "gnome-user-docs"
@@ -86,23 +90,6 @@ def read_page(path: Path) -> tuple[str, list[str]]:
 
 def unspaced(text: str) -> bool:
     return text.count(" ") < len(text) / 20
-
-
-# a word: letters and digits plus the combining marks of Indic, Thai and Myanmar scripts (not \w)
-_WORD = r"(?:\w|[\u0300-\u036F\u0900-\u0DFF\u0E00-\u0EFF\u1000-\u109F])+"
-_TOKENS = re.compile(rf"{_WORD}|(?:(?!{_WORD}).)+", re.DOTALL)
-
-
-def shuffled_keeping_punctuation(doc: str, rng: random.Random) -> str:
-    """The words shuffled among the word positions; punctuation, spaces and line breaks stay where
-    they were (a harder case: a sentence still ends with its full stop)."""
-    tokens = _TOKENS.findall(doc)
-    slots = [i for i, t in enumerate(tokens) if re.fullmatch(_WORD, t)]
-    words = [tokens[i] for i in slots]
-    rng.shuffle(words)
-    for i, w in zip(slots, words, strict=True):
-        tokens[i] = w
-    return "".join(tokens)
 
 
 def build_dev_set(root: Path, seed: int = 0) -> dict[str, dict[str, list[str]]]:

@@ -190,7 +190,7 @@ def distributions_section(layout: RunLayout, record: dict) -> str:
         groups = _by_language(sample["quality_score_fluency"], langs)
         if groups:
             parts.append(
-                "<h3>quality_score_fluency per language (mean log10 probability per token)</h3>"
+                "<h3>quality_score_fluency per language (log10 gain of word order per token)</h3>"
                 + plots.boxplots(groups, "quality_score_fluency")
             )
     return "".join(parts)

@@ -17,8 +17,8 @@ from curator.exec.run import run
 from curator.stages.quality.buckets import ensemble_score
 from curator.stages.quality.fluency import FluencyModels
 from curator.stages.quality.ngram import UNK, NgramModel, sentences
-from curator.stages.quality.train import shuffled_words
-from curator.stages.quality.train_lm import LanguageText, as_documents, train_language
+from curator.stages.quality.train import shuffled_keeping_punctuation, shuffled_words
+from curator.stages.quality.train_lm import LM_TEXT, LanguageText, as_documents, collect_texts, train_language
 from tests.conftest import shared_data
 
 # lid-dev file -> the lid stage's label; every 5th line of each file is never trained on (the files
@@ -66,6 +66,63 @@ def test_prose_scores_above_its_shuffled_words(lm_dir, code):
     assert wins >= 0.9 * len(docs), f"{code}: prose above its shuffle in only {wins}/{len(docs)} documents"
 
 
+@pytest.mark.parametrize("code", [c for c in LANGUAGES if c != "jpn"])  # jpn: no spaces, no words to move
+def test_prose_scores_above_its_words_shuffled_with_punctuation_in_place(lm_dir, code):
+    """The hard negative: every sentence still ends with its full stop, so only word order tells."""
+    models = FluencyModels(lm_dir)
+    docs = held_out_docs(code)
+    rng = random.Random(code)
+    wins = sum(
+        models.score(doc, LANGUAGES[code])
+        > models.score(shuffled_keeping_punctuation(doc, rng), LANGUAGES[code])
+        for doc in docs
+    )
+    assert wins >= 0.85 * len(docs), f"{code}: prose above its shuffle in only {wins}/{len(docs)} documents"
+
+
+def test_assamese_from_the_bundled_text(tmp_path):
+    """Assamese has neither lid-dev nor UDHR text: data/lm-text/asm_Beng.txt.gz (LibreOffice's
+    Assamese messages) is read by default, and its model tells held-out messages from their
+    shuffled words."""
+    texts = collect_texts(None, None, {}, LM_TEXT)
+    assert list(texts["asm_Beng"].sources) == ["lm-text/asm_Beng.txt.gz"]
+    units = texts["asm_Beng"].units
+    assert len(units) > 3000
+    train = LanguageText("asm_Beng")
+    train.add("lm-text", split(units, test=False))
+    train_language(train, tmp_path, order=3, folds=2)
+    models = FluencyModels(tmp_path)
+    docs = [d for d in as_documents(split(units, test=True), "asm") if len(d.split()) >= 20]
+    rng = random.Random(1)
+    wins = sum(models.score(d, "asm_Beng") > models.score(shuffled_words(d, rng), "asm_Beng") for d in docs)
+    assert len(docs) >= 50 and wins >= 0.9 * len(docs)
+
+
+def test_rare_words_become_classes_by_their_ending(tmp_path):
+    corpus = [t for line in lid_dev_lines("dan")[:300] for t in sentences(line)]
+    model = NgramModel.train(corpus, order=3)
+    assert model.oov_suffix == 2
+    classes = [g[0] for g in model.probs[0] if g[0].startswith("<unk:")]
+    assert classes and all(len(c) == len("<unk:xy>") for c in classes)
+    known = next(g[0] for g in model.probs[0] if g[0] not in (UNK, "<s>", "</s>") and g[0] not in classes)
+    assert model.token(known) == known
+    assert model.token("zzzzzz" + classes[0][5:7]) == classes[0]  # an unseen word with a seen ending
+    assert model.token("ǂǂǂǂǂǂ") == UNK  # an unseen ending
+    again = NgramModel.load_arpa(model.save_arpa(tmp_path / "dan.arpa.gz"))
+    assert again.oov_suffix == 2 and again.token("zzzzzz" + classes[0][5:7]) == classes[0]
+    plain = NgramModel.train(corpus, order=3, oov_suffix=0)  # every rare word is <unk> (as kenlm's)
+    assert plain.oov_suffix == 0 and plain.token("zzzzzz") == UNK
+
+
+def test_sentences_split_after_sentence_final_punctuation():
+    assert sentences("Det er godt. Men ikke her!\nNy linje") == [
+        ["det", "er", "godt", "."],
+        ["men", "ikke", "her", "!"],
+        ["ny", "linje"],
+    ]
+    assert sentences("Hvad?! Ja...") == [["hvad", "?", "!"], ["ja", ".", ".", "."]]
+
+
 def test_probabilities_sum_to_one_and_arpa_round_trip(tmp_path):
     corpus = [t for line in lid_dev_lines("dan")[:300] for t in sentences(line)]
     model = NgramModel.train(corpus, order=3)
@@ -108,6 +165,10 @@ def test_a_missing_fluency_score_does_not_take_part_in_the_ensemble():
     assert ensemble_score(scores, edges, 10, "max") == 1.0
     assert ensemble_score(scores, edges, 10, "min") == pytest.approx(1 / 9)
     assert ensemble_score({"web": 0.95, "fluency": None}, edges, 10, "min") == 1.0
+    # a language without a model is ranked by the classifier alone, under every rule: no penalty
+    for rule in ("max", "mean", "min"):
+        alone = ensemble_score({"web": 0.95}, {"web": edges["web"]}, 10, rule)
+        assert ensemble_score({"web": 0.95, "fluency": None}, edges, 10, rule) == alone == 1.0
 
 
 def make_config(tmp_path: Path, lm_dir: Path, quality: dict) -> Path:

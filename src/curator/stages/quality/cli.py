@@ -123,6 +123,9 @@ def _language_files(values: tuple[str, ...]) -> dict[str, list[str]]:
     "--no-udhr", is_flag=True, help="Do not read the bundled UDHR (data/calibration/udhr.jsonl.gz)."
 )
 @click.option(
+    "--no-lm-text", is_flag=True, help="Do not read the bundled data/lm-text/<language>.txt.gz (Assamese)."
+)
+@click.option(
     "--text",
     "texts",
     multiple=True,
@@ -147,14 +150,14 @@ def _language_files(values: tuple[str, ...]) -> dict[str, list[str]]:
     help="Skip (and list) languages with less training text: their documents fall back to no fluency score.",
 )
 @click.option("--folds", type=click.IntRange(2), default=5, show_default=True, help="Cross-validation folds.")
-def train_lm(out, lid_dev, no_lid_dev, no_udhr, texts, languages, order, min_tokens, folds):
+def train_lm(out, lid_dev, no_lid_dev, no_udhr, no_lm_text, texts, languages, order, min_tokens, folds):
     """Train per-language word n-gram language models (Kneser-Ney) for the fluency score, offline,
     and calibrate their thresholds on held-out clean text. Prints one line per language."""
     import os
 
     from curator.core.paths import checkout_root
     from curator.stages.quality.ngram import sentences
-    from curator.stages.quality.train_lm import UDHR_BUNDLE, collect_texts, train_language
+    from curator.stages.quality.train_lm import LM_TEXT, UDHR_BUNDLE, collect_texts, train_language
 
     if lid_dev is None and not no_lid_dev:
         root = checkout_root()
@@ -168,7 +171,12 @@ def train_lm(out, lid_dev, no_lid_dev, no_udhr, texts, languages, order, min_tok
             f"{lid_dev}: no languages.tsv (not a lid-dev folder); give --lid-dev or --no-lid-dev"
         )
     try:
-        corpora = collect_texts(lid_dev, None if no_udhr else UDHR_BUNDLE, _language_files(texts))
+        corpora = collect_texts(
+            lid_dev,
+            None if no_udhr else UDHR_BUNDLE,
+            _language_files(texts),
+            None if no_lm_text else LM_TEXT,
+        )
     except CuratorError as e:
         raise _UserError(str(e)) from None
     wanted = set(languages) or set(corpora)

@@ -6,8 +6,9 @@ A folder of models, one pair of files per language (the lid stage's label, e.g. 
     <folder>/<language>.json      where its text came from, and the percentiles of its held-out
                                   clean text's scores (the calibration of the threshold)
 
-A document's fluency is the mean log10 probability per token (higher = more fluent; length
-normalised, so a short and a long document are comparable). It separates prose from the same
+A document's fluency is what its word order adds to its bag of words, per token: mean log10
+p(token | context) minus most of log10 p(token) (`ngram.NgramModel.score`; higher = more fluent;
+length normalised, so a short and a long document are comparable). It separates prose from the same
 words in a shuffled order, which a bag-of-words classifier barely sees.
 
 Thresholds are calibrated, not typed: `keep_clean_fraction: 0.8` removes documents scoring under
@@ -98,7 +99,7 @@ class FluencyModels:
         return self._calibration[language]
 
     def score(self, text: str, language: str) -> float | None:
-        """Mean log10 probability per token, or None (no model for the language, or no tokens)."""
+        """The fluency score (`NgramModel.score`), or None (no model for the language, or no tokens)."""
         model = self.model(language)
         return model.score(text) if model is not None else None
 

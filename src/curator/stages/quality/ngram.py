@@ -6,7 +6,22 @@ ARPA file (gzipped), so a model built with kenlm's `lmplz` loads here too, and o
 
 Tokens are the quality stage's one normalisation (`text.prepare_text`): lower case, digits as 0,
 punctuation as tokens, Han/kana/Thai/... split into characters, so the same model code serves
-spaced and unspaced scripts. Each line of a document is a sentence (`<s> ... </s>`).
+spaced and unspaced scripts. A sentence (`<s> ... </s>`) ends at a line break and after
+sentence-final punctuation: the models learn from one-sentence lines, and a paragraph of five
+sentences must not look like one long sentence.
+
+Rare words as classes (`oov_suffix`): trained on ~20,000 tokens per language, a model knows few of
+a document's words; an unknown word makes every n-gram around it unseen, so a word order signal
+is left only around the frequent words. Training therefore replaces words seen once by the class
+`<unk:xy>` (xy = the word's last `oov_suffix` characters: in most languages the ending carries
+case, number or tense, the part of a word that word order agrees with), and a query maps unknown
+words the same way; `<unk>` remains for an unseen class. The classes are ordinary ARPA words, and
+the suffix length is read back from them (a model without classes, e.g. kenlm's, uses `<unk>`).
+
+The score is the context's gain over the bag of words (SLOR, Lau et al. 2017): mean per token of
+log10 p(word | context) - (1 - `UNIGRAM_WEIGHT`) x log10 p(word). A document and the same words
+in another order have the same unigram part, so without the subtraction a document's rare
+vocabulary would decide its rank more than its word order does.
 
 Smoothing (Chen & Goodman 1998, as in kenlm): the highest order and n-grams starting with `<s>`
 use raw counts, lower orders use continuation counts (how many distinct words precede them);
@@ -19,6 +34,7 @@ from __future__ import annotations
 
 import gzip
 import math
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -29,16 +45,42 @@ from curator.stages.quality.text import prepare_text
 
 BOS, EOS, UNK = "<s>", "</s>", "<unk>"
 NO_PROB = -99.0  # ARPA's log10 probability of <s> (never predicted)
+OOV_SUFFIX = 2  # characters of a rare word's ending kept in its class (0: every rare word is <unk>)
+MIN_COUNT = 2  # words seen fewer times in training become their class
+UNIGRAM_WEIGHT = 0.3  # share of the bag-of-words log probability left in the score (see above)
+# sentence-final punctuation (after prepare_text, each is a token of its own)
+SENTENCE_END = frozenset(".!?;:…։।॥۔؟።᙮。！？｡")
+
+
+def _split_sentences(tokens: list[str]) -> list[list[str]]:
+    out, current = [], []
+    for i, token in enumerate(tokens):
+        current.append(token)
+        if token in SENTENCE_END and i + 1 < len(tokens) and tokens[i + 1] not in SENTENCE_END:
+            out.append(current)
+            current = []
+    if current:
+        out.append(current)
+    return out
 
 
 def sentences(text: str) -> list[list[str]]:
-    """The token lists of a text's non-empty lines."""
+    """The token lists of a text's sentences: each non-empty line, split after sentence-final
+    punctuation."""
     out = []
     for line in text.splitlines():
         tokens = prepare_text(line).split()
         if tokens:
-            out.append(tokens)
+            out += _split_sentences(tokens)
     return out
+
+
+def word_class(word: str, suffix: int) -> str:
+    """The class of a rare or unknown word: `<unk:` + its last `suffix` characters + `>`, or
+    `<unk>` (no suffix, a short word, or punctuation/symbols)."""
+    if suffix and len(word) > suffix and not unicodedata.category(word[0]).startswith(("P", "S")):
+        return f"<unk:{word[-suffix:]}>"
+    return UNK
 
 
 def _discounts(counts: Iterable[int]) -> tuple[float, float, float]:
@@ -61,15 +103,36 @@ class NgramModel:
         self.probs = probs  # probs[n-1]: n-gram tuple -> log10 p
         self.backoffs = backoffs  # backoffs[n-1]: n-gram tuple -> log10 back-off weight
         self.unk = probs[0].get((UNK,), NO_PROB)
+        # the rare-word classes' suffix length, read from the model's own class words
+        self.oov_suffix = next(
+            (len(g[0]) - 6 for g in probs[0] if g[0].startswith("<unk:") and g[0].endswith(">")), 0
+        )
+
+    def token(self, word: str) -> str:
+        """The model's word for `word`: itself when known, else its class, else `<unk>`."""
+        if (word,) in self.probs[0]:
+            return word
+        cls = word_class(word, self.oov_suffix)
+        return cls if (cls,) in self.probs[0] else UNK
 
     # ---- training --------------------------------------------------------------------------
     @classmethod
-    def train(cls, corpus: Iterable[Sequence[str]], order: int = 3) -> NgramModel:
-        """Train on token lists (one per sentence)."""
+    def train(
+        cls,
+        corpus: Iterable[Sequence[str]],
+        order: int = 3,
+        oov_suffix: int = OOV_SUFFIX,
+        min_count: int = MIN_COUNT,
+    ) -> NgramModel:
+        """Train on token lists (one per sentence); words seen fewer than `min_count` times are
+        replaced by their class (`word_class`)."""
         if order < 1:
             raise ValueError("order must be >= 1")
+        corpus = [list(tokens) for tokens in corpus]
+        frequency = Counter(t for tokens in corpus for t in tokens)
         raw: list[Counter] = [Counter() for _ in range(order)]
         for tokens in corpus:
+            tokens = [t if frequency[t] >= min_count else word_class(t, oov_suffix) for t in tokens]
             seq = [BOS, *tokens, EOS]
             for n in range(1, order + 1):
                 for i in range(len(seq) - n + 1):
@@ -114,7 +177,8 @@ class NgramModel:
                     below = cls._backoff_prob(gram[1:], lower, probs, backoffs)
                 current[gram] = (c - d) / totals[h] + gamma[h] * below
             if n == 1:
-                current[(UNK,)] = gamma[()] / len(vocab)
+                # <unk> is a training word when a rare word has no class (short, or punctuation)
+                current.setdefault((UNK,), gamma[()] / len(vocab))
                 current[(BOS,)] = 0.0
             else:
                 for h, g in gamma.items():
@@ -154,22 +218,26 @@ class NgramModel:
             tuple(context)[-(self.order - 1) :] if self.order > 1 else (), word, self.probs, self.backoffs
         )
 
-    def sentence_log10(self, tokens: Sequence[str]) -> tuple[float, int]:
-        """(sum of log10 p over the tokens and </s>, number of predictions)."""
-        seq = [BOS, *tokens, EOS]
-        total = 0.0
+    def sentence_log10(self, tokens: Sequence[str]) -> tuple[float, float, int]:
+        """(sum of log10 p(token | context) over the tokens and </s>, the same sum for the unigram
+        probabilities, number of predictions); unknown words as their class."""
+        seq = [BOS, *(self.token(t) for t in tokens), EOS]
+        total = unigram = 0.0
         k = self.order - 1
+        unigrams = self.probs[0]
         for i in range(1, len(seq)):
             total += self._query(tuple(seq[max(0, i - k) : i]), seq[i], self.probs, self.backoffs)
-        return total, len(seq) - 1
+            unigram += unigrams.get((seq[i],), self.unk)
+        return total, unigram, len(seq) - 1
 
     def score(self, text: str) -> float | None:
-        """Mean log10 probability per token (each line a sentence, `</s>` included): higher is
-        more fluent; comparable across document lengths. None for a text without tokens."""
+        """Mean per token (`</s>` included) of log10 p(token | context) - (1 - UNIGRAM_WEIGHT) x
+        log10 p(token): higher is more fluent; comparable across document lengths and independent
+        of how rare the document's words are. None for a text without tokens."""
         total, n = 0.0, 0
         for tokens in sentences(text):
-            s, k = self.sentence_log10(tokens)
-            total += s
+            s, u, k = self.sentence_log10(tokens)
+            total += s - (1 - UNIGRAM_WEIGHT) * u
             n += k
         return total / n if n else None
 

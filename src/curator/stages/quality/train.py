@@ -11,6 +11,7 @@ import glob
 import hashlib
 import multiprocessing
 import random
+import re
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -226,3 +227,21 @@ def shuffled_words(text: str, rng: random.Random) -> str:
         out.append(joiner.join(words[i : i + n]))
         i += n
     return "\n".join(out)
+
+
+# a word: letters and digits plus the combining marks of Indic, Thai and Myanmar scripts (not \w)
+_WORD = re.compile(r"(?:\w|[\u0300-\u036F\u0900-\u0DFF\u0E00-\u0EFF\u1000-\u109F])+")
+_TOKENS = re.compile(rf"{_WORD.pattern}|(?:(?!{_WORD.pattern}).)+", re.DOTALL)
+
+
+def shuffled_keeping_punctuation(text: str, rng: random.Random) -> str:
+    """The words shuffled among the word positions; punctuation, spaces and line breaks stay where
+    they were. The harder negative: every sentence still ends with its full stop, so neither a bag
+    of words nor the positions of punctuation tell it from prose (the dev set's "shuffled_punct")."""
+    tokens = _TOKENS.findall(text)
+    slots = [i for i, t in enumerate(tokens) if _WORD.fullmatch(t)]
+    words = [tokens[i] for i in slots]
+    rng.shuffle(words)
+    for i, w in zip(slots, words, strict=True):
+        tokens[i] = w
+    return "".join(tokens)

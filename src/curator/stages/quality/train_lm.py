@@ -4,6 +4,9 @@ Text per language (the lid stage's label), from what the project has locally:
 - lid-dev (../shared/data/lid-dev/<iso639-3>.txt): 1,000 Leipzig web sentences per language
   (lingua-py, Apache-2.0; see its PROVENANCE.md);
 - the bundled UDHR (data/calibration/udhr.jsonl.gz; see data/calibration/PROVENANCE.md);
+- the bundled text for languages neither has (data/lm-text/<language>.txt.gz, one unit per line:
+  Assamese from LibreOffice's translations; see data/lm-text/PROVENANCE.md and
+  scripts/make_lm_text.py);
 - any further `LANGUAGE=GLOB` files (Parquet, JSONL or one document per line) the user names.
 
 The threshold calibration is cross-validated: the sentences are split into `folds` folds; for each,
@@ -25,11 +28,12 @@ from pathlib import Path
 from curator.core.atomic import write_json_atomic
 from curator.core.paths import checkout_root
 from curator.stages.quality.fluency import MODEL_SUFFIX, clean_percentiles
-from curator.stages.quality.ngram import NgramModel, sentences
+from curator.stages.quality.ngram import MIN_COUNT, OOV_SUFFIX, UNIGRAM_WEIGHT, NgramModel, sentences
 
 # data of a checkout, not shipped in the wheel (an installed curator trains from --text and lid-dev)
 _ROOT = checkout_root()
 UDHR_BUNDLE = _ROOT / "data" / "calibration" / "udhr.jsonl.gz" if _ROOT else None
+LM_TEXT = _ROOT / "data" / "lm-text" if _ROOT else None
 
 
 @dataclass
@@ -55,9 +59,13 @@ def lid_dev_label(iso1: str, iso3: str, script: str, sample: str) -> str:
 
 
 def collect_texts(
-    lid_dev: Path | None, udhr: Path | None, extra: dict[str, list[str]]
+    lid_dev: Path | None,
+    udhr: Path | None,
+    extra: dict[str, list[str]],
+    lm_text: Path | None = None,
 ) -> dict[str, LanguageText]:
-    """language -> its training text from lid-dev, the UDHR bundle and the user's files."""
+    """language -> its training text from lid-dev, the UDHR bundle, the bundled lm-text folder
+    (`<language>.txt.gz`) and the user's files."""
     from curator.stages.quality.train import read_texts
 
     out: dict[str, LanguageText] = {}
@@ -74,6 +82,13 @@ def collect_texts(
                 rec = json.loads(line)
                 out.setdefault(rec["language"], LanguageText(rec["language"])).add(
                     f"udhr/{rec['udhr_code']}", rec["text"].splitlines()
+                )
+    if lm_text is not None and lm_text.is_dir():
+        for path in sorted(lm_text.glob("*.txt.gz")):
+            language = path.name[: -len(".txt.gz")]
+            with gzip.open(path, "rt", encoding="utf-8") as f:
+                out.setdefault(language, LanguageText(language)).add(
+                    f"lm-text/{path.name}", f.read().splitlines()
                 )
     for language, patterns in extra.items():
         for pattern in patterns:
@@ -123,6 +138,8 @@ def train_language(text: LanguageText, out_dir: Path, order: int = 3, folds: int
         "language": text.language,
         "order": order,
         "smoothing": "interpolated modified Kneser-Ney (curator.stages.quality.ngram)",
+        "rare_words": f"seen < {MIN_COUNT} times -> class <unk:last {OOV_SUFFIX} characters>",
+        "score": f"mean log10 p(token | context) - {1 - UNIGRAM_WEIGHT:g} x log10 p(token)",
         "tokens": sum(len(t) for ts in token_lists for t in ts),
         "ngrams": [len(p) for p in model.probs],
         "sources": text.sources,
