@@ -51,3 +51,32 @@ def test_a_model_loads_once_per_process_and_file_version(tmp_path):
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1))
     assert FastTextClassifier(path).model is not launcher_model
     QualityScorer({"gone": FastTextClassifier(tmp_path / "missing.ftz")}, tmp_path / "scores").preload()
+
+
+def test_a_document_a_classifier_raises_on_is_removed_alone(tmp_path, monkeypatch):
+    """One document that breaks a classifier (a bug, a hostile value) is removed with its reason and
+    digest and written to removed/; the others are scored and in the side file."""
+    from curator.core.accounting import removed_key
+    from curator.core.writer import ParquetDocWriter
+
+    sentences = shared_data("lid-dev/fra.txt").read_text(encoding="utf-8").splitlines()
+    docs = [
+        Document(text=s, id=f"d{i}", metadata={"language": "fra_Latn"}) for i, s in enumerate(sentences[:5])
+    ]
+    web = FastTextClassifier(DEFAULT_MODEL)
+    score = web.score
+
+    def breaks_on_d2(text):
+        if text == sentences[2]:
+            raise MemoryError("hostile value")
+        return score(text)
+
+    monkeypatch.setattr(web, "score", breaks_on_d2)
+    step = QualityScorer(
+        {"web": web}, tmp_path / "scores", exclusion_writer=ParquetDocWriter(tmp_path / "removed")
+    )
+    assert [d.id for d in step.run(iter(docs), rank=0, world_size=1)] == ["d0", "d1", "d3", "d4"]
+    assert step.stats.stats[removed_key("error:QualityScorer:MemoryError", "fra_Latn")].total == 1
+    (row,) = pq.read_table(tmp_path / "removed" / "00000.parquet").to_pylist()
+    assert row["id"] == "d2" and "hostile value" in row["error"]
+    assert len(pq.read_table(tmp_path / "scores" / "00000.parquet")) == 4

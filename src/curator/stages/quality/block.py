@@ -179,9 +179,10 @@ class QualityBlock(Block):
             fluency_writer = self.ctx.exclusion_writer("fluency") if self.params.write_removed else None
             first.append(FluencyFilter(fluency, self.params.fluency.keep_clean_fraction, fluency_writer))
         scored_before = (FLUENCY,) if FLUENCY in members else ()
+        scorer_writer = self.ctx.exclusion_writer("scores") if self.params.write_removed else None
         combine = self.params.combine
         return [
-            DocPhase([*first, QualityScorer(classifiers, scores_dir, scored_before)]),
+            DocPhase([*first, QualityScorer(classifiers, scores_dir, scored_before, scorer_writer)]),
             GlobalPhase(
                 "buckets",
                 lambda _documents_dir: [

@@ -7,7 +7,7 @@ percentile edges need every score of the corpus before any document can get its 
 
 from __future__ import annotations
 
-from contextlib import suppress
+from contextlib import nullcontext, suppress
 from pathlib import Path
 
 import pyarrow as pa
@@ -16,6 +16,7 @@ from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 
 from curator.core.atomic import atomic_path
+from curator.core.doc_errors import DocumentErrors
 from curator.core.docio import doc_language
 from curator.stages.quality.classifier import FastTextClassifier, load_fasttext
 
@@ -33,6 +34,7 @@ class QualityScorer(PipelineStep):
         classifiers: dict[str, FastTextClassifier],
         scores_dir: str | Path,
         scored_before: tuple[str, ...] = (),
+        exclusion_writer=None,
     ):
         """`scored_before`: names of ensemble members an earlier step already scored (the fluency
         filter): their `quality_score_<name>` is copied into the side file (None: missing)."""
@@ -40,6 +42,7 @@ class QualityScorer(PipelineStep):
         self.classifiers = classifiers
         self.scores_dir = Path(scores_dir)
         self.scored_before = scored_before
+        self.exclusion_writer = exclusion_writer  # documents a classifier raises on (core/doc_errors.py)
 
     def preload(self) -> None:
         """Load the models once for all the job's tasks (see load_fasttext); a model that does not
@@ -53,17 +56,24 @@ class QualityScorer(PipelineStep):
         columns: dict[str, list[float | None]] = {
             name: [] for name in (*self.classifiers, *self.scored_before)
         }
-        for doc in data:
-            with self.track_time():
-                languages.append(doc_language(doc))
-                for name, classifier in self.classifiers.items():
-                    score = classifier.score(doc.text)
-                    doc.metadata[score_column(name)] = score
-                    columns[name].append(score)
-                for name in self.scored_before:
-                    columns[name].append(doc.metadata.get(score_column(name)))
-            self.stat_update("scored")
-            yield doc
+        with self.exclusion_writer or nullcontext() as writer:
+            errors = DocumentErrors(self, writer, rank)
+            for doc in data:
+                errors.seen()
+                with self.track_time():
+                    try:
+                        scores = {name: c.score(doc.text) for name, c in self.classifiers.items()}
+                    except Exception as e:  # one document's error removes it, not the task
+                        errors.remove(doc, e)
+                        continue
+                    languages.append(doc_language(doc))
+                    for name, score in scores.items():
+                        doc.metadata[score_column(name)] = score
+                        columns[name].append(score)
+                    for name in self.scored_before:
+                        columns[name].append(doc.metadata.get(score_column(name)))
+                self.stat_update("scored")
+                yield doc
         self._write_side_file(rank, languages, columns)
 
     def _write_side_file(
