@@ -117,6 +117,20 @@ def curator_config(
     }
 
 
+def defaults_config(inputs: list[Path], output: Path, tasks: int, workers: int) -> dict:
+    """The config a new user writes: every stage of the stock recipe with no options (bundled profiles,
+    the default engines, URL filter and formatters on, removed documents written). No rebalance: the
+    stock recipe has none, so the two runs do the same stages."""
+    return {
+        "name": "bench-defaults",
+        "input": {"format": "warc", "paths": [str(p) for p in inputs]},
+        "output": str(output),
+        "executor": {"kind": "local", "tasks": tasks, "workers": workers},
+        "report": False,
+        "stages": [{"extract": {}}, {"lid": {}}, {"filters": {}}, {"dedup": {}}, {"quality": {}}],
+    }
+
+
 def run_curator_config(config: dict, config_path: Path) -> dict:
     """Write the config, run it in this process (a fresh run), return run.json."""
     from curator.config import load_config

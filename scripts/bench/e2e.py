@@ -45,6 +45,7 @@ from common import (  # noqa: E402
     LANGUAGE_THRESHOLD,
     PAGES_PER_COPY,
     curator_config,
+    defaults_config,
     failed,
     has_filters_block,
     lid_model_path,
@@ -62,13 +63,14 @@ from scripts.devtools.measure import children_cpu_seconds  # noqa: E402
 # name -> (pipeline, engine label, curator extract engine or None for stock, trafilatura fast)
 PIPELINES = {
     "stock": ("datatrove", "trafilatura", None, False),
+    "defaults": ("curator", "defaults", "defaults", False),  # every stage with no options
     "trafilatura": ("curator", "trafilatura", "trafilatura", False),
     "trafilatura-fast": ("curator", "trafilatura (fast)", "trafilatura", True),
     "hybrid": ("curator", "hybrid", "hybrid", False),
     "fast": ("curator", "fast", "fast", False),
     "resiliparse": ("curator", "resiliparse", "resiliparse", False),
 }
-DEFAULT_PIPELINES = ["stock", "trafilatura", "fast", "resiliparse"]
+DEFAULT_PIPELINES = ["stock", "defaults", "trafilatura", "fast", "resiliparse"]
 
 
 # ---------------------------------------------------------------- stock datatrove
@@ -183,16 +185,18 @@ def run_stock(inputs: Path, work: Path, tasks: int, workers: int) -> dict:
 def run_curator(
     inputs: Path, work: Path, tasks: int, workers: int, engine: str, trafilatura_fast: bool
 ) -> dict:
-    profiles = write_reference_profiles(work / "profiles")
-    config = curator_config(
-        sorted(inputs.glob("*.warc.gz")),
-        work / "run",
-        profiles,
-        engine,
-        tasks,
-        workers,
-        trafilatura_fast=trafilatura_fast,
-    )
+    if engine == "defaults":
+        config = defaults_config(sorted(inputs.glob("*.warc.gz")), work / "run", tasks, workers)
+    else:
+        config = curator_config(
+            sorted(inputs.glob("*.warc.gz")),
+            work / "run",
+            write_reference_profiles(work / "profiles"),
+            engine,
+            tasks,
+            workers,
+            trafilatura_fast=trafilatura_fast,
+        )
     record = run_curator_config(config, work / "config.yaml")
     stats = {p.stem: json.loads(p.read_text()) for p in (work / "run" / "stats").glob("*.json")}
     order = ["read", "extract", "lid", "filters", "dedup", "quality"]
@@ -201,7 +205,29 @@ def run_curator(
         "docs_read": stats.get("extract", {}).get("docs_in"),
         "stage_out": {name: stats[name].get("docs_out") for name in order if name in stats},
         "job_seconds": record["job_seconds"],
+        "startup": startup_per_task(work / "run", record["jobs"]),
     }
+
+
+def startup_per_task(output: Path, jobs: list[dict]) -> dict[str, list[float]]:
+    """Seconds of start-up (loads before the first document and for new languages: core.accounting's
+    startup key) per stage, one figure per task, from the tasks' own stats files."""
+    from curator.core.accounting import IO_STEP, startup_key
+    from curator.core.paths import RunLayout
+
+    per_stage: dict[str, dict[int, float]] = {}
+    for job in jobs:
+        stages = job["step_stages"]
+        for path in sorted((RunLayout(output).logs(job["name"]) / "stats").glob("*.json")):
+            for i, step in enumerate(json.loads(path.read_text())):
+                if i >= len(stages) or stages[i] == IO_STEP:
+                    continue
+                value = (step.get("stats") or {}).get(startup_key())
+                if value is not None:
+                    total = value.get("total", 0) if isinstance(value, dict) else value
+                    task = per_stage.setdefault(stages[i], {})
+                    task[int(path.stem)] = task.get(int(path.stem), 0.0) + total
+    return {stage: [round(tasks[r], 2) for r in sorted(tasks)] for stage, tasks in per_stage.items()}
 
 
 def run_one(name: str, inputs: Path, work: Path, tasks: int, workers: int) -> dict:
@@ -387,6 +413,17 @@ def report(names: list[str], results: dict, ratios: dict, docs_in: int, rounds: 
         "datatrove's WarcReader keeps a record only if libmagic calls its bytes HTML when the WARC has no\n"
         "WARC-Identified-Payload-Type (as here); curator reads the HTTP Content-Type: 'read as HTML' differs."
     )
+    print(
+        "\nStart-up per task and stage (last run; seconds before the first document and loading new languages):"
+    )
+    for name in names:
+        startup = results[name][-1].get("startup")
+        if startup:
+            pipeline, engine, _, _ = PIPELINES[name]
+            cells = ", ".join(
+                f"{stage} {'/'.join(f'{v:.2f}' for v in values)}" for stage, values in startup.items()
+            )
+            print(f"  {pipeline} {engine}: {cells}  (max {max(max(v) for v in startup.values()):.2f} s)")
     print(
         "\nWall and CPU seconds per job (last run). Outside jobs: the wall of checks and planning; the CPU\n"
         "also of the process's start-up and imports:"

@@ -114,3 +114,49 @@ def test_url_filter_offline_suffixes(warnings_logged, monkeypatch):
     compat.url_filter_offline_suffixes(url_filter)
     compat.url_filter_offline_suffixes(url_filter)
     assert url_filter.tldextractor is stock and len(warnings_logged) == 1
+
+
+def _big_pattern() -> str:
+    """A pattern of the shape spaCy's French exceptions compile: many alternatives, each with a large
+    Unicode letter class (long enough to be cached)."""
+    letters = "".join(chr(c) for c in range(0x00C0, 0x0250) if chr(c).isalpha())
+    words = [
+        f"{w}-[{letters}]+" for w in ("anti", "contre", "entre", "extra", "grand", "hyper", "porte", "sous")
+    ]
+    return "^(?:" + "|".join(words * 40) + r")(?P<tail>\w*)$"
+
+
+def test_regex_code_cache_gives_the_same_pattern(tmp_path, warnings_logged):
+    import re
+
+    pattern = _big_pattern()
+    assert len(pattern) >= compat.REGEX_CACHE_MIN_LENGTH
+    re.purge()
+    reference = re.compile(pattern, re.IGNORECASE)
+    for round_ in ("miss: compiles and stores", "hit: reads the stored code"):
+        re.purge()
+        with compat.regex_code_cache(tmp_path):
+            cached = re.compile(pattern, re.IGNORECASE)
+        assert cached == reference, round_  # Pattern equality compares flags, pattern and compiled code
+        assert cached.groupindex == reference.groupindex and cached.groups == reference.groups
+        assert cached.match("Sous-Épée").group("tail") == reference.match("Sous-Épée").group("tail")
+        assert len(list(tmp_path.iterdir())) == 1
+    re.purge()
+    assert not any("regex_code_cache" in str(w) for w in warnings_logged)
+
+
+def test_regex_code_cache_rebuilds_a_damaged_entry_and_skips_short_patterns(tmp_path):
+    import re
+
+    re.purge()
+    with compat.regex_code_cache(tmp_path):
+        re.compile(_big_pattern())
+        re.compile("short|pattern")
+    (entry,) = tmp_path.iterdir()  # the short pattern is not stored
+    entry.write_bytes(b"\x80garbage")
+    re.purge()
+    with compat.regex_code_cache(tmp_path):
+        again = re.compile(_big_pattern())
+    re.purge()
+    assert again == re.compile(_big_pattern())
+    assert entry.read_bytes() != b"\x80garbage"

@@ -9,6 +9,8 @@ key format is a contract between every step and the stats builder, and it lives 
   skipped/<reason>                                   input records never turned into documents
   file_error/<reason>                                input files that could not be (fully) read
   peak_<name>                                        a per-task maximum (memory): the stage keeps the largest
+  startup_seconds                                    seconds a step spent loading (lists, models, tokenizers)
+                                                     before its first document and for new languages, summed
   <name>[/<detail>]                                  any other metric, summed
   lang/<language>/<name>                             a per-language metric (not kept in stats/*.json)
 
@@ -146,6 +148,21 @@ def count_documents(step: Counts, where: str, language: str, docs: int, chars: i
     docs_key, chars_key = f"docs_{where}", f"chars_{where}"
     step.stat_update(counter_key(docs_key), counter_key(docs_key, language), value=docs)
     step.stat_update(counter_key(chars_key), counter_key(chars_key, language), value=chars)
+
+
+STARTUP = "startup_seconds"
+
+
+def startup_key() -> str:
+    """Seconds of a step's start-up in a task (summed over the stage's steps and tasks)."""
+    return metric_key(STARTUP)
+
+
+def record_startup(step: Counts, seconds: float) -> None:
+    """A step's start-up in this task: its loads before the first document and for each new language,
+    and its first document's time (where a step loads lazily). Per stage: stats/<stage>.json's
+    metrics.startup_seconds is the sum over tasks; logs/<job>/stats/<rank>.json has each task's."""
+    step.stat_update(startup_key(), value=round(seconds, 4))
 
 
 def record_peak(step: Counts, name: str, value: float) -> None:

@@ -16,9 +16,15 @@ lives here. Updating a library = run the patch's test and benchmark, then update
 from __future__ import annotations
 
 import functools
+import hashlib
+import pickle
+import platform
+import sys
+from array import array
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from importlib import metadata
+from pathlib import Path
 
 from loguru import logger
 
@@ -28,6 +34,8 @@ MEASURED: dict[str, tuple[str, str]] = {
     "trafilatura_fast_pruning": ("trafilatura", "1.11.0"),
     "trafilatura_c_element_lookup": ("trafilatura", "1.11.0"),
     "url_filter_offline_suffixes": ("datatrove", "0.10.1"),
+    "url_filter_cached_lists": ("datatrove", "0.10.1"),
+    "regex_code_cache": ("python", "3.11.7"),
 }
 
 _warned: set[str] = set()  # patches whose version warning this process has already logged
@@ -36,6 +44,8 @@ _warned: set[str] = set()  # patches whose version warning this process has alre
 @functools.cache
 def installed_version(distribution: str) -> str | None:
     """The installed version of `distribution`, or None (cached: read once per process)."""
+    if distribution == "python":  # the interpreter itself (patches of the standard library)
+        return platform.python_version()
     try:
         return metadata.version(distribution)
     except metadata.PackageNotFoundError:
@@ -57,6 +67,64 @@ def applies(patch: str) -> bool:
             f"Check the patch's test and benchmark on this version, then update curator.core.compat.MEASURED."
         )
     return False
+
+
+# --- Python's re ------------------------------------------------------------------------------
+
+REGEX_CACHE_MIN_LENGTH = 5000  # patterns shorter than this compile in milliseconds: not cached
+
+
+@contextmanager
+def regex_code_cache(cache_dir: Path) -> Iterator[None]:
+    """Inside the block, a long pattern's compiled code is read from `cache_dir` instead of compiled.
+
+    spaCy's language modules compile huge patterns at import: French's tokenizer exceptions take
+    ~12 s of CPU in `re._compiler` (hundreds of alternatives, each with the whole Unicode letter
+    class), once per process, so once per task inside its first French document (issue #24). The
+    compiler's output (the opcode list, flags and group tables given to `_sre.compile`) depends only
+    on the pattern, the flags and the Python version, so it is stored once per machine, keyed by all
+    three, and the same `_sre.compile` call is made with it: the Pattern is equal (`==` compares the
+    code) to the one compiled. On another Python the patterns are compiled as usual."""
+    if not applies("regex_code_cache"):
+        yield
+        return
+    import _sre
+    import re._compiler as compiler
+
+    from curator.core.atomic import atomic_path
+
+    original = compiler.compile
+
+    def compile(p, flags=0):  # noqa: A001 -- the name re/__init__ calls
+        if not isinstance(p, str) or len(p) < REGEX_CACHE_MIN_LENGTH or flags & compiler.SRE_FLAG_DEBUG:
+            return original(p, flags)
+        key = hashlib.sha256(f"{sys.version}\0{int(flags)}\0".encode() + p.encode("utf-8", "surrogatepass"))
+        path = cache_dir / f"{key.hexdigest()}.pickle"
+        try:
+            final_flags, code, groups, groupindex, indexgroup = pickle.loads(path.read_bytes())
+            code = code.tolist()
+        except Exception:  # noqa: BLE001 -- missing, stale or damaged: compile, then store
+            parsed = compiler._parser.parse(p, flags)
+            code = compiler._code(parsed, flags)
+            groupindex = dict(parsed.state.groupdict)
+            indexgroup = [None] * parsed.state.groups
+            for name, i in groupindex.items():
+                indexgroup[i] = name
+            final_flags, groups, indexgroup = (
+                int(flags | parsed.state.flags),
+                parsed.state.groups - 1,
+                tuple(indexgroup),
+            )
+            entry = (final_flags, array("I", code), groups, groupindex, indexgroup)
+            with suppress(OSError), atomic_path(path) as tmp:
+                tmp.write_bytes(pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
+        return _sre.compile(p, final_flags, code, groups, groupindex, indexgroup)
+
+    compiler.compile = compile
+    try:
+        yield
+    finally:
+        compiler.compile = original
 
 
 # --- loguru ------------------------------------------------------------------------------------
@@ -193,3 +261,33 @@ def url_filter_offline_suffixes(url_filter) -> None:
     from tldextract import TLDExtract
 
     url_filter.tldextractor = TLDExtract(suffix_list_urls=())
+
+
+def url_filter_cached_lists(
+    url_filter, domains: Callable[[set], object], urls: Callable[[], set[str]]
+) -> None:
+    """Load datatrove's URLFilter lists as its `download_data` does, except the two lists of its tar:
+    `domains(extra_domains)` returns the 4.5 M block-listed domains (curator's parsed cache,
+    stages/filters/blocklists.py: a set-like object with the same members) and `urls()` the URL list,
+    read from the tar instead of datatrove's extracted copy. Then `download_data` is a no-op. On another datatrove the
+    filter parses its lists itself, in its first document (same decisions, ~2.5 s slower per task)."""
+    if (
+        not applies("url_filter_cached_lists")
+        or not url_filter.use_integrated_lists
+        or url_filter._downloaded
+    ):
+        return
+    from datatrove.pipeline.filters.url_filter import get_list
+    from datatrove.utils._import_utils import ASSETS_PATH
+
+    url_filter.block_listed_domains = domains(url_filter.block_listed_domains)
+    url_filter.block_listed_url = urls() | url_filter.block_listed_url
+    url_filter.banned_words = get_list(ASSETS_PATH, "banned_words.txt", url_filter.banned_words)
+    url_filter.banned_subwords = get_list(ASSETS_PATH, "banned_subwords.txt", url_filter.banned_subwords)
+    url_filter.soft_banned_words = get_list(
+        ASSETS_PATH, "soft_banned_words.txt", url_filter.soft_banned_words
+    )
+    for word in url_filter.banned_subwords:
+        url_filter.banned_subwords_automaton.add_word(word, len(url_filter.banned_subwords_automaton))
+    url_filter.banned_subwords_automaton.make_automaton()
+    url_filter._downloaded = True

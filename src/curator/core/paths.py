@@ -8,6 +8,7 @@ folders are used, so an edited profile takes effect without a rebuild. This modu
 that knows either location.
 """
 
+import os
 from importlib import resources
 from pathlib import Path
 
@@ -36,6 +37,14 @@ def bundled(folder: str) -> Path:
     if root is not None:
         return root / folder
     return Path(str(resources.files("curator") / "bundled" / folder))
+
+
+def cache_root() -> Path:
+    """Where curator keeps what it derives once per machine (parsed block lists, compiled regexes):
+    $CURATOR_CACHE_DIR, else $XDG_CACHE_HOME/curator, else ~/.cache/curator. Losing it costs time only."""
+    if env := os.environ.get("CURATOR_CACHE_DIR"):
+        return Path(env)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "curator"
 
 
 DEFAULT_PROFILES_DIR = bundled("lang_profiles")

@@ -30,7 +30,9 @@ from datatrove.utils.word_tokenizers import (
     load_word_tokenizer,
 )
 
+from curator.core.compat import regex_code_cache
 from curator.core.errors import CuratorError
+from curator.core.paths import cache_root
 
 # ISO 15924 scripts that datatrove's tokenizer table names by their umbrella script.
 SCRIPT_ALIASES = {"Hans": "Hani", "Hant": "Hani", "Kore": "Hang"}
@@ -113,8 +115,16 @@ def multilingual_tokenizer() -> WordTokenizer:
 @cache
 def word_tokenizer(label: str) -> WordTokenizer:
     """The tokenizer of `label` (a language or a profile's `tokenizer:` key): the same object for a
-    label everywhere in the process, as datatrove's own `load_word_tokenizer` caches its objects."""
-    return resolve(label).tokenizer
+    label everywhere in the process, as datatrove's own `load_word_tokenizer` caches its objects.
+
+    Its model or rules are loaded here, not in the first document it splits: the caller decides
+    where that start-up time is counted (the filters count it as start-up, not per document), and
+    the long patterns spaCy compiles while loading come from the machine's regex cache
+    (core.compat.regex_code_cache: French's tokenizer 12 s → well under a second)."""
+    tokenizer = resolve(label).tokenizer
+    with regex_code_cache(cache_root() / "regex"):
+        getattr(tokenizer, "tokenizer", None)  # datatrove's tokenizers load on first access of `tokenizer`
+    return tokenizer
 
 
 def tokenizer_problem(key: str) -> str | None:

@@ -8,6 +8,7 @@ are salted with the document's group (language, or language and dump) so groups 
 
 from __future__ import annotations
 
+import time
 from contextlib import nullcontext
 
 import numpy as np
@@ -16,7 +17,7 @@ from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.logging import logger
 
-from curator.core.accounting import metric_key
+from curator.core.accounting import metric_key, record_startup
 from curator.core.doc_errors import DocumentErrors
 from curator.core.docio import doc_language
 from curator.core.preload import import_if_installed
@@ -64,6 +65,7 @@ class DedupSignatures(PipelineStep):
         self.profiles_dir = profiles_dir
         self.batch_size = batch_size
         self._shinglers: dict[str, Shingler] = {}
+        self._startup = 0.0  # seconds loading languages' tokenizers in this task (counted as start-up)
 
     def preload(self) -> None:
         """Most languages' word tokenizers are spaCy's: import it once for all the job's tasks."""
@@ -82,10 +84,12 @@ class DedupSignatures(PipelineStep):
         filters resolve it: text/tokenizers.py). A language left to the multilingual fallback is counted."""
         shingler = self._shinglers.get(language)
         if shingler is None:
+            start = time.perf_counter()
             key = load_profile(language, self.profiles_dir).tokenizer_key
             if resolve(key).fallback_reason:
                 self.stat_update(metric_key("tokenizer_fallback", language))
             shingler = self._shinglers[language] = Shingler(word_tokenizer(key), self.n_grams)
+            self._startup += time.perf_counter() - start
         return shingler
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
@@ -101,6 +105,7 @@ class DedupSignatures(PipelineStep):
                     yield from self._add_keys(batch, rank, keys, ids, errors)
                     batch = []
             yield from self._add_keys(batch, rank, keys, ids, errors)
+        record_startup(self, self._startup)
         with self.track_time():
             for band in bands:
                 rows = np.concatenate(keys[band]) if keys[band] else np.empty(0, KEY_DTYPE)

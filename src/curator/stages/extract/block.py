@@ -17,8 +17,9 @@ from curator.stages.base import Block, BlockParams, DocPhase, Problem
 
 class ExtractParams(BlockParams):
     engine: Literal["trafilatura", "hybrid", "fast", "resiliparse"] = Field(
-        "trafilatura",
-        description="trafilatura (best F1), hybrid (fast + trafilatura on thin pages), "
+        "hybrid",
+        description="hybrid (default: fast + trafilatura on thin pages; trafilatura's F1 on html-gold at "
+        "~6-9x its speed, docs/extraction.md), trafilatura (datatrove's engine), "
         "fast (resiliparse + block cleaning), resiliparse (fastest, keeps boilerplate)",
     )
     timeout: NonNegativeFloat = Field(

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from contextlib import contextmanager, nullcontext, suppress
 
 from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 
-from curator.core.accounting import count_removed, metric_key
+from curator.core.accounting import count_removed, metric_key, record_startup
 
 REMOVED_HTML_CHARS = 10_000  # removed pages are written with the start of their HTML only
 
@@ -125,7 +126,9 @@ class HtmlExtractor(PipelineStep):
         return text, None
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        start = time.perf_counter()
         extract = self.build_engine()
+        record_startup(self, time.perf_counter() - start)
         try:
             with alarm_raises_timeout(self.timeout > 0), self.exclusion_writer or nullcontext() as writer:
                 for doc in data:

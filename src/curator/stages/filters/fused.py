@@ -292,6 +292,11 @@ class FusedHeuristicFilter(CuratorFilter):
             rules = self._languages[language] = LanguageRules(profile)
         return rules
 
+    def prepare(self, doc: Document) -> None:
+        """A new language's profile and word tokenizer (spaCy rules, a dictionary, a model: up to
+        seconds) load here, counted as start-up, not in the document's time."""
+        self.rules_for(doc_language(doc))
+
     def filter(self, doc: Document) -> bool | tuple[bool, str]:
         reason = self.rules_for(doc_language(doc)).first_failure(doc.text)
         return True if reason is None else (False, reason)
