@@ -371,6 +371,17 @@ def _signature(sha256: str) -> str:
 # ------------------------------------------------------------------------------------- test data
 
 
+def as_a_user(mp, tmp: Path) -> None:
+    """huggingface_hub as a user has it: online, no token (HF_TOKEN unset, no stored token), whatever
+    the rest of the test session set (tests/report sets HF_HUB_OFFLINE). `mp`: a pytest MonkeyPatch."""
+    import huggingface_hub.constants as hf_constants
+
+    for var in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        mp.delenv(var, raising=False)
+    mp.setattr(hf_constants, "HF_HUB_OFFLINE", False)
+    mp.setattr(hf_constants, "HF_TOKEN_PATH", str(tmp / "no-token"))
+
+
 def parquet_shards(sample_warcs: list[Path], folder: Path, rows_per_shard: int = 20) -> dict[str, Path]:
     """Parquet shards laid out as Hub datasets are (`data/<config>/train-0000i-of-0000n.parquet`), made
     from curator's own output: an extract run over real WARC files, its rows split by source file and into

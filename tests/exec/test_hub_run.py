@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from curator.cli import main
 from tests.cc_server import cc_tree
 from tests.conftest import SAMPLE_DIR, shared_data
-from tests.hub_server import HubRepo, HubServer, parquet_shards
+from tests.hub_server import HubRepo, HubServer, as_a_user, parquet_shards
 
 REPO = "curator-test/cc-docs"
 GATED = "curator-test/gated-docs"
@@ -40,17 +40,10 @@ def files(tmp_path_factory) -> dict[str, dict[str, Path | bytes]]:
 
 
 @pytest.fixture(scope="module")
-def hub(files):
-    """The emulator, and huggingface_hub as a user has it: online, no token (HF_TOKEN unset, no
-    stored token), whatever the rest of the session set (tests/report sets HF_HUB_OFFLINE)."""
-    import huggingface_hub.constants as hf_constants
-
+def hub(files, tmp_path_factory):
     repos = [HubRepo(REPO, files), HubRepo(GATED, {"main": files["main"]}, gated=True)]
     with pytest.MonkeyPatch.context() as mp, HubServer(repos, token=TOKEN) as server:
-        for var in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
-            mp.delenv(var, raising=False)
-        mp.setattr(hf_constants, "HF_HUB_OFFLINE", False)
-        mp.setattr(hf_constants, "HF_TOKEN_PATH", str(Path(server.url.replace(":", "_")) / "no-token"))
+        as_a_user(mp, tmp_path_factory.mktemp("hf"))
         yield server
 
 
