@@ -36,7 +36,8 @@ def files(tmp_path_factory) -> dict[str, dict[str, Path | bytes]]:
     warcs = {f"warc/{p.split('/')[1]}/{p.rsplit('/', 1)[1]}": f for p, f in cc_tree(shared_data(".")).items()}
     readme = b"---\nconfigs:\n- config_name: default\n  data_files: data/*/*.parquet\n---\n# test\n"
     main_files = {"README.md": readme, ".gitattributes": b"*.parquet filter=lfs\n", **shards, **warcs}
-    return {"main": main_files, "v1": {"README.md": readme, **warcs}}
+    listing = "".join(f"{p}\n" for p in sorted(warcs)).encode()  # a plain (non-LFS) file
+    return {"main": main_files, "v1": {"README.md": readme, "warc.paths": listing, **warcs}}
 
 
 @pytest.fixture(scope="module")
@@ -112,8 +113,13 @@ def test_warc_over_the_hub_at_a_revision_gives_the_local_documents(hub, files, t
     local = local_run(tmp_path, "warc", [warcs[p] for p in sorted(warcs)])
     assert len(local) >= 10
     named = [f"hf://datasets/{REPO}@v1/{p}" for p in sorted(warcs)]
-    for name, paths in {"named": named, "glob": [f"hf://datasets/{REPO}@v1/warc/*/*.warc.gz"]}.items():
-        config = write_config(tmp_path, name, {"format": "warc", "paths": paths}, hub)
+    inputs = {
+        "named": {"paths": named},
+        "glob": {"paths": [f"hf://datasets/{REPO}@v1/warc/*/*.warc.gz"]},
+        "listing": {"paths_from": f"hf://datasets/{REPO}@v1/warc.paths", "base": f"hf://datasets/{REPO}@v1/"},
+    }
+    for name, inp in inputs.items():
+        config = write_config(tmp_path, name, {"format": "warc", **inp}, hub)
         code, shown = cli("run", str(config))
         assert code == 0, (name, shown)
         assert documents(tmp_path / name) == local, name
