@@ -14,6 +14,12 @@ the network fails in ways a local disk does not. The rules, in one place:
   like a malformed file: rerunning would not bring it back, and `validate` reports it beforehand.
 Nothing secret is written: URLs are shown without user info or signed query parameters, and storage
 options travel wrapped so that datatrove's executor.json shows only their key names.
+
+hf:// (Hugging Face Hub repositories, through huggingface_hub's HfFileSystem) follows the same rules;
+its errors arrive as huggingface_hub's HTTP errors (an httpx response, often wrapped in the
+FileNotFoundError HfFileSystem raises), which `classify` reads like the others. The Hub lists a gated
+repository's files to anyone but serves them only with a token granted access, so `probe` reads one
+file header per repository and revision: "set HF_TOKEN" is said before any work, not by every task.
 """
 
 from __future__ import annotations
@@ -156,8 +162,13 @@ def classify(exc: BaseException) -> tuple[str, bool]:
     """(reason, transient) of a failed remote operation. The cause chain is read first, because
     fsspec reports an HTTP 503 on HEAD+GET as FileNotFoundError raised *from* the 503."""
     for e in _chain(exc):
-        status = getattr(e, "status", None)
-        if isinstance(status, int) and status >= 400:  # aiohttp.ClientResponseError
+        status = getattr(e, "status", None)  # aiohttp.ClientResponseError
+        if status is None:  # huggingface_hub's HfHubHTTPError (GatedRepoError, RepositoryNotFoundError...)
+            status = getattr(getattr(e, "response", None), "status_code", None)
+        if type(e).__name__ == "OfflineModeIsEnabled":  # a ConnectionError, but retrying cannot help
+            return "offline", False
+        if isinstance(status, int) and status >= 400:
+            # the Hub answers 401 to an anonymous request for a gated, private *or missing* repository
             if status in HTTP_TRANSIENT or status >= 500:
                 return f"http_{status}", True
             if status in (404, 410):
@@ -208,13 +219,41 @@ class TruncatedStream(ConnectionError):
     """The server ended the body before the length it announced (a dropped connection)."""
 
 
-def _what_to_do(reason: str) -> str:
+def _what_to_do(reason: str, url: str = "") -> str:
+    if reason == "offline":
+        return "huggingface_hub is in offline mode: unset HF_HUB_OFFLINE (and TRANSFORMERS_OFFLINE)"
+    if reason == "forbidden" and scheme(url) == "hf":
+        return (
+            "set HF_TOKEN (or input.storage_options.token) to a token of an account with access "
+            "(for a gated dataset, accept its conditions on its Hub page first)"
+        )
     if reason == "forbidden":
         return (
             "check the credentials (AWS_* environment, ~/.aws, or input.storage_options; "
             "anon: true for public buckets)"
         )
     return "rerun the same command when the source is reachable again: finished tasks are kept"
+
+
+def _hub_detail(exc: BaseException) -> str:
+    """What the Hub said ("revision not found", "gated repository"...), for messages; "" otherwise."""
+    for e in _chain(exc):
+        name = type(e).__name__
+        status = getattr(getattr(e, "response", None), "status_code", None)
+        if name == "GatedRepoError":
+            return " (gated repository)"
+        if name == "RevisionNotFoundError":
+            return " (revision not found: check what follows @ in the URL)"
+        if name == "RepositoryNotFoundError" and status == 401:
+            return (
+                " (repository not found, private or gated: the Hub does not say which without a token; "
+                "check the repository id)"
+            )
+        if name == "RepositoryNotFoundError":
+            return " (repository not found: check the repository id and its type, hf://datasets/<org>/<name>/...)"
+        if status == 401 and "Invalid credentials" in str(e):
+            return " (the Hub refused the token: invalid credentials)"
+    return ""
 
 
 # --------------------------------------------------------------------------------------- file system
@@ -337,7 +376,7 @@ class RemoteStream(io.RawIOBase):
                     tries = f"after {attempt} attempts" if transient else "(not retried)"
                     self.failure = InputReadError(
                         f"{shown}: reading failed at byte {self.pos:,} {tries}: {what}. The task fails so that "
-                        f"the file is not lost; {_what_to_do(reason)}"
+                        f"the file is not lost; {_what_to_do(reason, self.url)}"
                     )
                     raise self.failure from e
                 self.retries += 1
@@ -404,7 +443,15 @@ def glob_remote(pattern: str, options: dict, timeout_s: float) -> list[InputFile
     fs, _ = _fs(root, options, timeout_s)
     folder = DataFolder(root, fs=fs)
     rel = pattern[len(root) + 1 :]
-    found = folder.glob(rel, detail=True)
+    try:
+        found = folder.glob(rel, detail=True)
+    except Exception as e:  # a listing refused or of nothing: say why, and what to do
+        reason, _ = classify(e)
+        if reason == "not_found":
+            raise InputNotFound(f"not found{_hub_detail(e)}") from e
+        if reason in ("forbidden", "offline"):
+            raise InputReadError(f"access denied{_hub_detail(e)}; {_what_to_do(reason, pattern)}") from e
+        raise
     return [
         InputFile(folder.resolve_paths(name), info.get("size"), "")
         for name, info in sorted(found.items())
@@ -437,7 +484,8 @@ def probe(
 ) -> tuple[list[str], int]:
     """Check that remote inputs without a known size exist (HEAD / object info, short timeout) and
     fill in their sizes. At most `limit` of them, spread evenly over the list (a dump has ~90,000
-    files: all of them would take minutes). Returns (problems naming the config key, files probed)."""
+    files: all of them would take minutes); then, for hf://, that each repository serves its files
+    (`_hub_access`). Returns (problems naming the config key, files probed)."""
     todo = [f for f in files if f.size is None and is_remote(f.path)]
     if len(todo) > limit:
         step = len(todo) / limit
@@ -452,20 +500,57 @@ def probe(
             f.size = info.get("size")
             return None
         except Exception as e:
-            reason, transient = classify(e)
-            if reason == "not_found":
-                return f"{f.key}: {redact(f.path)}: not found (check the URL, base and listing entry)"
-            if reason == "forbidden":
-                return f"{f.key}: {redact(f.path)}: access denied; {_what_to_do(reason)}"
-            cause = next((c for c in _chain(e) if not isinstance(c, FileNotFoundError)), e)
-            return (
-                f"{f.key}: {redact(f.path)}: unreachable ({reason}: {type(cause).__name__}: "
-                f"{redact(str(cause))[:200]}; timeout {timeout_s:g} s)"
-            )
+            return _problem(f, e, timeout_s)
 
     with ThreadPoolExecutor(max_workers=min(threads, max(1, len(todo)))) as pool:
-        problems = [p for p in pool.map(one, todo) if p]
+        found = list(pool.map(one, todo))
+    problems = [p for p in found if p]
+    failed = {f.path for f, p in zip(todo, found, strict=True) if p}
+    problems += _hub_access([f for f in files if f.path not in failed], options, timeout_s)
     return problems, len(todo)
+
+
+def _problem(f: InputFile, e: Exception, timeout_s: float) -> str:
+    """The line `validate` prints for an input that failed its check."""
+    reason, _ = classify(e)
+    if reason == "not_found":
+        detail = _hub_detail(e) or " (check the URL, base and listing entry)"
+        return f"{f.key}: {redact(f.path)}: not found{detail}"
+    if reason in ("forbidden", "offline"):
+        return f"{f.key}: {redact(f.path)}: access denied{_hub_detail(e)}; {_what_to_do(reason, f.path)}"
+    cause = next((c for c in _chain(e) if not isinstance(c, FileNotFoundError)), e)
+    return (
+        f"{f.key}: {redact(f.path)}: unreachable ({reason}: {type(cause).__name__}: "
+        f"{redact(str(cause))[:200]}; timeout {timeout_s:g} s)"
+    )
+
+
+def _hub_access(files: list[InputFile], options: dict, timeout_s: float) -> list[str]:
+    """hf:// inputs: read one file's header (a HEAD of its /resolve/ URL) per repository and revision.
+    Listing and info answer for a gated repository without a token, so without this check every task
+    would fail on its first read instead of `validate` saying "set HF_TOKEN" once."""
+    first: dict[tuple, InputFile] = {}
+    for f in files:
+        if scheme(f.path) != "hf":
+            continue
+        from huggingface_hub.utils import parse_hf_uri
+
+        try:
+            uri = parse_hf_uri(f.path)
+            key = (uri.type, uri.id, uri.revision)
+        except Exception:  # not a repository URL HfFileSystem knows: its reads will say so
+            key = (f.path,)
+        first.setdefault(key, f)
+    problems = []
+    for f in first.values():
+        from huggingface_hub import get_hf_file_metadata
+
+        try:
+            fs, path = _fs(f.path, options, timeout_s)
+            get_hf_file_metadata(fs.url(path), token=fs.token, endpoint=fs.endpoint, timeout=timeout_s)
+        except Exception as e:
+            problems.append(_problem(f, e, timeout_s))
+    return problems
 
 
 def total_bytes(files: list[InputFile]) -> tuple[int, bool]:
