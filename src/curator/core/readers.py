@@ -37,6 +37,7 @@ from curator.core.remote import (
     local_path,
     open_text_lines,
     redact,
+    what_to_do,
 )
 
 DUMP_PATTERN = re.compile(r"CC-MAIN-\d{4}-\d{2}", re.IGNORECASE)
@@ -95,7 +96,7 @@ class FileListReader(PipelineStep):
             if (transient and reason != "io_error") or reason == "forbidden":
                 raise InputReadError(
                     f"{redact(path)}: {reason}: {type(e).__name__}: {redact(str(e))[:300]}. The task fails "
-                    "so that the file is not lost; rerun the same command when the source is reachable again"
+                    f"so that the file is not lost; {what_to_do(reason, path)}"
                 ) from e
 
     def read_file(self, path: str) -> DocumentsPipeline:

@@ -219,7 +219,7 @@ class TruncatedStream(ConnectionError):
     """The server ended the body before the length it announced (a dropped connection)."""
 
 
-def _what_to_do(reason: str, url: str = "") -> str:
+def what_to_do(reason: str, url: str = "") -> str:
     if reason == "offline":
         return "huggingface_hub is in offline mode: unset HF_HUB_OFFLINE (and TRANSFORMERS_OFFLINE)"
     if reason == "forbidden" and scheme(url) == "hf":
@@ -376,7 +376,7 @@ class RemoteStream(io.RawIOBase):
                     tries = f"after {attempt} attempts" if transient else "(not retried)"
                     self.failure = InputReadError(
                         f"{shown}: reading failed at byte {self.pos:,} {tries}: {what}. The task fails so that "
-                        f"the file is not lost; {_what_to_do(reason, self.url)}"
+                        f"the file is not lost; {what_to_do(reason, self.url)}"
                     )
                     raise self.failure from e
                 self.retries += 1
@@ -450,7 +450,7 @@ def glob_remote(pattern: str, options: dict, timeout_s: float) -> list[InputFile
         if reason == "not_found":
             raise InputNotFound(f"not found{_hub_detail(e)}") from e
         if reason in ("forbidden", "offline"):
-            raise InputReadError(f"access denied{_hub_detail(e)}; {_what_to_do(reason, pattern)}") from e
+            raise InputReadError(f"access denied{_hub_detail(e)}; {what_to_do(reason, pattern)}") from e
         raise
     return [
         InputFile(folder.resolve_paths(name), info.get("size"), "")
@@ -517,7 +517,7 @@ def _problem(f: InputFile, e: Exception, timeout_s: float) -> str:
         detail = _hub_detail(e) or " (check the URL, base and listing entry)"
         return f"{f.key}: {redact(f.path)}: not found{detail}"
     if reason in ("forbidden", "offline"):
-        return f"{f.key}: {redact(f.path)}: access denied{_hub_detail(e)}; {_what_to_do(reason, f.path)}"
+        return f"{f.key}: {redact(f.path)}: access denied{_hub_detail(e)}; {what_to_do(reason, f.path)}"
     cause = next((c for c in _chain(e) if not isinstance(c, FileNotFoundError)), e)
     return (
         f"{f.key}: {redact(f.path)}: unreachable ({reason}: {type(cause).__name__}: "
