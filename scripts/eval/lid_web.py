@@ -40,6 +40,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(1, str(ROOT))  # scripts.devtools
 
 from curator.core.readers import WarcDocReader  # noqa: E402
 from curator.stages.extract.engines import ENGINES as EXTRACTORS  # noqa: E402
@@ -48,6 +49,7 @@ from curator.stages.lid.heli import Arbiter, confusable_groups  # noqa: E402
 from curator.stages.lid.page import content_weight, identify_page  # noqa: E402
 from curator.text.labels import same_language  # noqa: E402
 from curator.text.profiles import load_profile  # noqa: E402
+from scripts.devtools.lid_eval import known_to_lid176  # noqa: E402
 
 SHARED = Path(os.environ.get("CURATOR_SHARED_DATA", ROOT.parent / "shared" / "data"))
 FOCUS = ["zho", "jpn", "kor", "tha", "ara", "rus", "hin"]  # the issue's keep-gap languages
@@ -123,8 +125,6 @@ def web_pages(extract) -> list[tuple[str, str]]:
 
 
 def udhr_pages(extract, per_language: int = 2) -> list[tuple[str, str]]:
-    from curator.stages.lid.evaluation import known_to_lid176
-
     sections: dict[str, list[str]] = defaultdict(list)
     with gzip.open(ROOT / "data" / "calibration" / "udhr.jsonl.gz", "rt", encoding="utf-8") as fh:
         for line in fh:
@@ -146,7 +146,10 @@ def udhr_pages(extract, per_language: int = 2) -> list[tuple[str, str]]:
     return pages
 
 
-def build_sets() -> dict[str, list[tuple[str, str]]]:
+def build_sets(cache: Path | None = None) -> dict[str, list[tuple[str, str]]]:
+    """The sets (extraction is slow: cached as JSON in `cache` when given; delete it to rebuild)."""
+    if cache and cache.is_file():
+        return {name: [tuple(p) for p in pages] for name, pages in json.loads(cache.read_text("utf-8")).items()}
     extract = EXTRACTORS["trafilatura"]()
     pure = web_pages(extract)
     english = english_tech_lines()
@@ -156,6 +159,9 @@ def build_sets() -> dict[str, list[tuple[str, str]]]:
         sets[name] = [(code, splice(text, english, share, rng)) for code, text in pure]
     sets["web-inline"] = [(code, inline(text, english, rng)) for code, text in pure]
     sets["udhr"] = udhr_pages(extract)
+    if cache:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps(sets, ensure_ascii=False), encoding="utf-8")
     return sets
 
 
@@ -178,6 +184,8 @@ def run_mode(mode: str, engine, arbiter, pages, profiles) -> list[dict]:
                 "kept": kept,
                 "right": same_language(truth, label),
                 "arbiter": verdict.label if verdict else None,
+                "ensemble": verdict.ensemble_label if verdict else label,
+                "heli": [list(item) for item in verdict.scores] if verdict else None,
             }
         )
     return rows
@@ -276,9 +284,10 @@ def main() -> None:
     ap.add_argument("--profiles", default=str(ROOT / "lang_profiles"))
     ap.add_argument("--modes", default="before,after")
     ap.add_argument("--json", type=Path, help="write every page's result here")
+    ap.add_argument("--cache", type=Path, help="JSON file caching the built sets (extraction is slow)")
     args = ap.parse_args()
 
-    sets = build_sets()
+    sets = build_sets(args.cache)
     engine = make_engine("ensemble")
     arbiter = Arbiter(args.arbiter) if args.arbiter else None
     modes = args.modes.split(",") + (["after+arbiter"] if arbiter else [])
