@@ -29,7 +29,8 @@ from curator.calibrate.calibrate import (  # noqa: E402
 from curator.calibrate.stopwords import load_stoplists  # noqa: E402
 from curator.core.paths import DEFAULT_PROFILES_DIR  # noqa: E402
 from curator.stages.lid.block import LidParams  # noqa: E402
-from curator.stages.lid.engines import make_engine, normalize_text  # noqa: E402
+from curator.stages.lid.engines import make_engine  # noqa: E402
+from curator.stages.lid.page import identify_page  # noqa: E402
 from curator.text.labels import label_table  # noqa: E402
 from scripts.devtools.calibration_corpus import (  # noqa: E402
     lid_dev_documents,
@@ -55,11 +56,13 @@ def lid176_languages() -> list[str]:
 
 
 def with_language_scores(documents: Iterable[Document]) -> Iterator[Document]:
-    """The score the lid stage's default engine gives each document's own language (0 when it is
-    not among the top 5): the number the profile's language_score is compared with in a run."""
+    """The score the lid stage gives each document's own language (its default engine, page scoring
+    of page.identify_page; 0 when it is not among the top 5): the number the profile's
+    language_score is compared with in a run."""
     engine = make_engine(LidParams.model_fields["engine"].default, None)
+    share = LidParams.model_fields["main_share"].default
     for doc in documents:
-        scores = dict(engine.predict(normalize_text(doc.text), k=5))
+        scores = dict(identify_page(engine, doc.text, share, k=5).prediction)
         doc.language_score = scores.get(doc.language, 0.0)
         yield doc
 
