@@ -237,6 +237,28 @@ def summary(results: dict, sets: dict) -> None:
         print("\n" + "; ".join(lows))
 
 
+def script_keep(results: dict) -> None:
+    """Clean pages (web-pure, udhr) kept with the right label, per script of the truth: do the
+    profiles' thresholds mean the same in every script?"""
+    from curator.text.labels import normalize_label
+
+    print("\n## clean pages kept with the right label, per script (web-pure + udhr)\n")
+    modes = list(results)
+    print("| script | pages | " + " | ".join(modes) + " |")
+    print("|---|---|" + "---|" * len(modes))
+    by_script: dict[str, list[int]] = defaultdict(list)
+    for name in ("web-pure", "udhr"):
+        for i, row in enumerate(results[modes[0]][name]):
+            truth = row["truth"] if "_" in row["truth"] else normalize_label(row["truth"])
+            by_script[truth.partition("_")[2]].append((name, i))
+    for script, pages in sorted(by_script.items(), key=lambda item: -len(item[1])):
+        cells = []
+        for m in modes:
+            kept = sum(results[m][name][i]["kept"] and results[m][name][i]["right"] for name, i in pages)
+            cells.append(f"{kept / len(pages):.3f}")
+        print(f"| {script} | {len(pages)} | " + " | ".join(cells) + " |")
+
+
 def keep_rate(rows: list[dict], code: str) -> float:
     mine = [r for r in rows if r["truth"] == code]
     return sum(r["kept"] and r["right"] for r in mine) / max(1, len(mine))
@@ -325,13 +347,25 @@ def tune_margin(results: dict) -> float:
     print("|---|" + "---|" * len(MARGINS))
     print("| tuning-half accuracy | " + " | ".join(f"{tuning[m]:.3f}" for m in MARGINS) + " |")
     print("| held-out accuracy | " + " | ".join(f"{accuracy(1, m):.3f}" for m in MARGINS) + " |")
-    print(f"\nchosen: {best:g}\n\n## held-out half, per group member: accuracy without / with the arbiter\n")
+    for half in (0, 1):
+        pairs = list(rows(half))
+        plain = sum(same_language(p["truth"], p["label"]) for p, _ in pairs) / max(1, len(pairs))
+        print(f"\nhalf {half}: {len(pairs)} pages, accuracy without the arbiter {plain:.3f}")
+    print(f"\nchosen: {best:g}")
+    for half, title in ((1, "held-out half"), (0, "tuning half (languages the held-out half lacks)")):
+        member_table(list(rows(half)), members, label, best, title)
+    return best
+
+
+def member_table(pairs: list, members: dict[str, str], label, best: float, title: str) -> None:
+    """Per group member: accuracy without the arbiter, at margin 0 and at `best`, and the changes."""
+    print(f"\n## {title}, per group member: accuracy without / with the arbiter\n")
     print(
         f"| group | truth | pages | no arbiter | margin 0 | margin {best:g} | changes at {best:g} (right/wrong) |"
     )
     print("|---|---|---|---|---|---|---|")
     by_code: dict[str, list] = defaultdict(list)
-    for plain, arb in rows(1):
+    for plain, arb in pairs:
         by_code[plain["truth"].partition("_")[0]].append((plain, arb))
     for code in sorted(by_code, key=lambda c: (members[c], c)):
         pairs = by_code[code]
@@ -353,7 +387,6 @@ def tune_margin(results: dict) -> float:
             + " | ".join(f"{c / n:.2f}" for c in cells)
             + f" | {text} |"
         )
-    return best
 
 
 def main() -> None:
@@ -365,13 +398,24 @@ def main() -> None:
     ap.add_argument(
         "--margin",
         type=float,
-        default=0.0,
-        help="arbiter margin for the after+arbiter run (0: record every HeLI pick, then tune)",
+        help="arbiter margin (default Arbiter.MARGIN); every HeLI pick and its gap is recorded, so the "
+        "margin tuning printed at the end simulates any margin",
+    )
+    ap.add_argument(
+        "--from-json", type=Path, help="print the summaries of a saved --json run instead of running"
     )
     ap.add_argument("--cache", type=Path, help="JSON file caching the built sets (extraction is slow)")
     args = ap.parse_args()
 
     sets = build_sets(args.cache)
+    if args.from_json:  # the summaries again, from a run's --json (no LID)
+        results = json.loads(args.from_json.read_text(encoding="utf-8"))
+        summary(results, sets)
+        confusable(results, sets)
+        script_keep(results)
+        if "after" in results and "after+arbiter" in results:
+            tune_margin(results)
+        return
     engine = make_engine("ensemble")
     arbiter = Arbiter(args.arbiter, margin=args.margin) if args.arbiter else None
     modes = args.modes.split(",") + (["after+arbiter"] if arbiter else [])
@@ -382,6 +426,7 @@ def main() -> None:
     print(f"sets: {', '.join(f'{k} {len(v)}' for k, v in sets.items())}; profiles {args.profiles}\n")
     summary(results, sets)
     confusable(results, sets)
+    script_keep(results)
     if "after" in results and "after+arbiter" in results:
         tune_margin(results)
     if args.json:
