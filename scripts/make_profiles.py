@@ -29,8 +29,9 @@ from curator.calibrate.calibrate import (  # noqa: E402
 from curator.calibrate.stopwords import load_stoplists  # noqa: E402
 from curator.core.paths import DEFAULT_PROFILES_DIR  # noqa: E402
 from curator.stages.lid.block import LidParams  # noqa: E402
-from curator.stages.lid.engines import make_engine, normalize_text  # noqa: E402
-from curator.text.labels import label_table  # noqa: E402
+from curator.stages.lid.engines import make_engine  # noqa: E402
+from curator.stages.lid.page import identify_page  # noqa: E402
+from curator.text.labels import label_table, same_language  # noqa: E402
 from scripts.devtools.calibration_corpus import (  # noqa: E402
     lid_dev_documents,
     lid_stage_languages,
@@ -55,12 +56,17 @@ def lid176_languages() -> list[str]:
 
 
 def with_language_scores(documents: Iterable[Document]) -> Iterator[Document]:
-    """The score the lid stage's default engine gives each document's own language (0 when it is
-    not among the top 5): the number the profile's language_score is compared with in a run."""
+    """The score the lid stage gives each document's own language (its default engine, page scoring
+    of page.identify_page; 0 when it is not among the top 5): the number the profile's
+    language_score is compared with in a run. The page names only one form of a macrolanguage and
+    its member (arb for the `ara` file's Arabic): the document's own label's score if the page
+    names it, else that of its macrolanguage or member (the engine's top 5 used to list both)."""
     engine = make_engine(LidParams.model_fields["engine"].default, None)
+    share = LidParams.model_fields["main_share"].default
     for doc in documents:
-        scores = dict(engine.predict(normalize_text(doc.text), k=5))
-        doc.language_score = scores.get(doc.language, 0.0)
+        prediction = dict(identify_page(engine, doc.text, share, k=5).prediction)
+        family = [score for label, score in prediction.items() if same_language(label, doc.language)]
+        doc.language_score = prediction.get(doc.language, max(family, default=0.0))
         yield doc
 
 

@@ -7,7 +7,9 @@ then the lid step labels every page, `--rounds` times, and the best round is pri
 two source trees to compare them on the same cached text:
 
     PYTHONPATH=../other-checkout/src .venv/bin/python scripts/bench/lid.py
-    PYTHONPATH=src .venv/bin/python scripts/bench/lid.py [--arbiter MODEL_DIR]
+    PYTHONPATH=src .venv/bin/python scripts/bench/lid.py [--arbiter MODEL_DIR] [--all-voters]
+
+It also prints how many pages, and how many of the ensemble's engine calls, took the cheap path.
 """
 
 from __future__ import annotations
@@ -49,6 +51,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--arbiter", help="HeLI model folder for the lid step's arbiter (if supported)")
+    ap.add_argument(
+        "--all-voters",
+        action="store_true",
+        help="ask every voter of the ensemble for every text (no cheap path: EnsembleEngine.FIRST_VOTERS)",
+    )
     args = ap.parse_args()
 
     from curator.stages.lid.step import LanguageIdFilter
@@ -56,6 +63,8 @@ def main() -> None:
     pages = extracted_pages()
     kwargs = {"arbiter": args.arbiter} if args.arbiter else {}
     step = LanguageIdFilter(**kwargs)
+    if args.all_voters:
+        step.engine.early_exit = False
     step.label(Document(text="warm up: load the models before timing", id="warm"))
     best_cpu = best_wall = float("inf")
     for _ in range(args.rounds):
@@ -66,6 +75,9 @@ def main() -> None:
         best_cpu = min(best_cpu, time.process_time() - cpu)
         best_wall = min(best_wall, time.perf_counter() - wall)
     chars = sum(len(p["text"]) for p in pages)
+    engine = step.engine
+    if hasattr(engine, "early_answers"):
+        print(f"ensemble calls answered by its first voters alone: {engine.early_answers} of {engine.calls}")
     print(
         f"{len(pages)} pages ({chars / len(pages):.0f} chars each): "
         f"CPU {1000 * best_cpu / len(pages):.3f} ms/page, wall {1000 * best_wall / len(pages):.3f} ms/page "

@@ -35,11 +35,13 @@ import os
 import random
 import re
 import sys
+import zlib
 from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(1, str(ROOT))  # scripts.devtools
 
 from curator.core.readers import WarcDocReader  # noqa: E402
 from curator.stages.extract.engines import ENGINES as EXTRACTORS  # noqa: E402
@@ -48,6 +50,7 @@ from curator.stages.lid.heli import Arbiter, confusable_groups  # noqa: E402
 from curator.stages.lid.page import content_weight, identify_page  # noqa: E402
 from curator.text.labels import same_language  # noqa: E402
 from curator.text.profiles import load_profile  # noqa: E402
+from scripts.devtools.lid_eval import known_to_lid176  # noqa: E402
 
 SHARED = Path(os.environ.get("CURATOR_SHARED_DATA", ROOT.parent / "shared" / "data"))
 FOCUS = ["zho", "jpn", "kor", "tha", "ara", "rus", "hin"]  # the issue's keep-gap languages
@@ -123,8 +126,6 @@ def web_pages(extract) -> list[tuple[str, str]]:
 
 
 def udhr_pages(extract, per_language: int = 2) -> list[tuple[str, str]]:
-    from curator.stages.lid.evaluation import known_to_lid176
-
     sections: dict[str, list[str]] = defaultdict(list)
     with gzip.open(ROOT / "data" / "calibration" / "udhr.jsonl.gz", "rt", encoding="utf-8") as fh:
         for line in fh:
@@ -146,7 +147,12 @@ def udhr_pages(extract, per_language: int = 2) -> list[tuple[str, str]]:
     return pages
 
 
-def build_sets() -> dict[str, list[tuple[str, str]]]:
+def build_sets(cache: Path | None = None) -> dict[str, list[tuple[str, str]]]:
+    """The sets (extraction is slow: cached as JSON in `cache` when given; delete it to rebuild)."""
+    if cache and cache.is_file():
+        return {
+            name: [tuple(p) for p in pages] for name, pages in json.loads(cache.read_text("utf-8")).items()
+        }
     extract = EXTRACTORS["trafilatura"]()
     pure = web_pages(extract)
     english = english_tech_lines()
@@ -156,6 +162,9 @@ def build_sets() -> dict[str, list[tuple[str, str]]]:
         sets[name] = [(code, splice(text, english, share, rng)) for code, text in pure]
     sets["web-inline"] = [(code, inline(text, english, rng)) for code, text in pure]
     sets["udhr"] = udhr_pages(extract)
+    if cache:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps(sets, ensure_ascii=False), encoding="utf-8")
     return sets
 
 
@@ -178,6 +187,9 @@ def run_mode(mode: str, engine, arbiter, pages, profiles) -> list[dict]:
                 "kept": kept,
                 "right": same_language(truth, label),
                 "arbiter": verdict.label if verdict else None,
+                "ensemble": verdict.ensemble_label if verdict else label,
+                "heli": [list(item) for item in verdict.scores] if verdict else None,
+                "gap": verdict.gap if verdict else None,
             }
         )
     return rows
@@ -225,6 +237,28 @@ def summary(results: dict, sets: dict) -> None:
         print("\n" + "; ".join(lows))
 
 
+def script_keep(results: dict) -> None:
+    """Clean pages (web-pure, udhr) kept with the right label, per script of the truth: do the
+    profiles' thresholds mean the same in every script?"""
+    from curator.text.labels import normalize_label
+
+    print("\n## clean pages kept with the right label, per script (web-pure + udhr)\n")
+    modes = list(results)
+    print("| script | pages | " + " | ".join(modes) + " |")
+    print("|---|---|" + "---|" * len(modes))
+    by_script: dict[str, list[int]] = defaultdict(list)
+    for name in ("web-pure", "udhr"):
+        for i, row in enumerate(results[modes[0]][name]):
+            truth = row["truth"] if "_" in row["truth"] else normalize_label(row["truth"])
+            by_script[truth.partition("_")[2]].append((name, i))
+    for script, pages in sorted(by_script.items(), key=lambda item: -len(item[1])):
+        cells = []
+        for m in modes:
+            kept = sum(results[m][name][i]["kept"] and results[m][name][i]["right"] for name, i in pages)
+            cells.append(f"{kept / len(pages):.3f}")
+        print(f"| {script} | {len(pages)} | " + " | ".join(cells) + " |")
+
+
 def keep_rate(rows: list[dict], code: str) -> float:
     mine = [r for r in rows if r["truth"] == code]
     return sum(r["kept"] and r["right"] for r in mine) / max(1, len(mine))
@@ -270,17 +304,120 @@ def confusable(results: dict, sets: dict) -> None:
                 print(f"| {group.name} | {code} | {n} | " + " | ".join(cells) + f" | {text} |")
 
 
+ARBITER_SETS = ("udhr", "web-pure", "web-mixed-25", "web-inline")  # split-50 has no single truth
+MARGINS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 1.5, 2.0)
+
+
+def page_half(set_name: str, index: int) -> int:
+    """0 (tuning) or 1 (held-out) per source page: a web page and its mixed/inline variants share a half."""
+    family = "udhr" if set_name == "udhr" else "web"
+    return zlib.crc32(f"{family}:{index}".encode()) % 2
+
+
+def tune_margin(results: dict) -> float:
+    """The arbiter's margin chosen on the tuning half (pages whose truth is in a confusable group,
+    ARBITER_SETS), then per group member on the held-out half: accuracy without the arbiter, with it
+    at margin 0 and at the tuned margin."""
+    from curator.stages.lid.heli import overrule
+
+    members = {m.partition("_")[0]: g.name for g in confusable_groups() for m in g.members}
+
+    def rows(half: int):
+        for name in ARBITER_SETS:
+            for i, (plain, arb) in enumerate(
+                zip(results["after"][name], results["after+arbiter"][name], strict=True)
+            ):
+                code = plain["truth"].partition("_")[0]
+                if code in members and page_half(name, i) == half:
+                    yield plain, arb
+
+    def label(arb: dict, margin: float) -> str:
+        if not arb["heli"]:
+            return arb["label"]
+        return overrule(arb["ensemble"], tuple(map(tuple, arb["heli"])), margin)[0]
+
+    def accuracy(half: int, margin: float) -> float:
+        pairs = list(rows(half))
+        return sum(same_language(a["truth"], label(a, margin)) for _, a in pairs) / max(1, len(pairs))
+
+    tuning = {m: accuracy(0, m) for m in MARGINS}
+    best = max(MARGINS, key=lambda m: (round(tuning[m], 6), m))  # ties: the more cautious margin
+    print("\n## arbiter margin (HeLI score gap needed to overrule), tuned on half 0\n")
+    print("| margin | " + " | ".join(f"{m:g}" for m in MARGINS) + " |")
+    print("|---|" + "---|" * len(MARGINS))
+    print("| tuning-half accuracy | " + " | ".join(f"{tuning[m]:.3f}" for m in MARGINS) + " |")
+    print("| held-out accuracy | " + " | ".join(f"{accuracy(1, m):.3f}" for m in MARGINS) + " |")
+    for half in (0, 1):
+        pairs = list(rows(half))
+        plain = sum(same_language(p["truth"], p["label"]) for p, _ in pairs) / max(1, len(pairs))
+        print(f"\nhalf {half}: {len(pairs)} pages, accuracy without the arbiter {plain:.3f}")
+    print(f"\nchosen: {best:g}")
+    for half, title in ((1, "held-out half"), (0, "tuning half (languages the held-out half lacks)")):
+        member_table(list(rows(half)), members, label, best, title)
+    return best
+
+
+def member_table(pairs: list, members: dict[str, str], label, best: float, title: str) -> None:
+    """Per group member: accuracy without the arbiter, at margin 0 and at `best`, and the changes."""
+    print(f"\n## {title}, per group member: accuracy without / with the arbiter\n")
+    print(
+        f"| group | truth | pages | no arbiter | margin 0 | margin {best:g} | changes at {best:g} (right/wrong) |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    by_code: dict[str, list] = defaultdict(list)
+    for plain, arb in pairs:
+        by_code[plain["truth"].partition("_")[0]].append((plain, arb))
+    for code in sorted(by_code, key=lambda c: (members[c], c)):
+        pairs = by_code[code]
+        cells = [
+            sum(same_language(p["truth"], p["label"]) for p, _ in pairs),
+            sum(same_language(a["truth"], label(a, 0.0)) for _, a in pairs),
+            sum(same_language(a["truth"], label(a, best)) for _, a in pairs),
+        ]
+        changes = Counter()
+        for p, a in pairs:
+            new = label(a, best)
+            if new != p["label"]:
+                verdict = "right" if same_language(p["truth"], new) else "wrong"
+                changes[f"{p['label'].partition('_')[0]}->{new.partition('_')[0]} {verdict}"] += 1
+        text = ", ".join(f"{k} x{v}" for k, v in sorted(changes.items())) or "-"
+        n = len(pairs)
+        print(
+            f"| {members[code]} | {code} | {n} | "
+            + " | ".join(f"{c / n:.2f}" for c in cells)
+            + f" | {text} |"
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--arbiter", help="unpacked HeLI model folder (heli-openlid-hpltv4)")
     ap.add_argument("--profiles", default=str(ROOT / "lang_profiles"))
     ap.add_argument("--modes", default="before,after")
     ap.add_argument("--json", type=Path, help="write every page's result here")
+    ap.add_argument(
+        "--margin",
+        type=float,
+        help="arbiter margin (default Arbiter.MARGIN); every HeLI pick and its gap is recorded, so the "
+        "margin tuning printed at the end simulates any margin",
+    )
+    ap.add_argument(
+        "--from-json", type=Path, help="print the summaries of a saved --json run instead of running"
+    )
+    ap.add_argument("--cache", type=Path, help="JSON file caching the built sets (extraction is slow)")
     args = ap.parse_args()
 
-    sets = build_sets()
+    sets = build_sets(args.cache)
+    if args.from_json:  # the summaries again, from a run's --json (no LID)
+        results = json.loads(args.from_json.read_text(encoding="utf-8"))
+        summary(results, sets)
+        confusable(results, sets)
+        script_keep(results)
+        if "after" in results and "after+arbiter" in results:
+            tune_margin(results)
+        return
     engine = make_engine("ensemble")
-    arbiter = Arbiter(args.arbiter) if args.arbiter else None
+    arbiter = Arbiter(args.arbiter, margin=args.margin) if args.arbiter else None
     modes = args.modes.split(",") + (["after+arbiter"] if arbiter else [])
     results = {
         m: {name: run_mode(m, engine, arbiter, pages, args.profiles) for name, pages in sets.items()}
@@ -289,6 +426,9 @@ def main() -> None:
     print(f"sets: {', '.join(f'{k} {len(v)}' for k, v in sets.items())}; profiles {args.profiles}\n")
     summary(results, sets)
     confusable(results, sets)
+    script_keep(results)
+    if "after" in results and "after+arbiter" in results:
+        tune_margin(results)
     if args.json:
         args.json.write_text(json.dumps(results), encoding="utf-8")
 

@@ -67,7 +67,8 @@ def test_scorer_tells_close_neighbours_apart(heli_models):
 def test_arbiter_is_consulted_only_for_confusable_labels(heli_models):
     arbiter = Arbiter(heli_models)
     assert arbiter.check() is None
-    assert arbiter.consulted("spa_Latn") and arbiter.consulted("hbs_Latn")
+    assert arbiter.consulted("spa_Latn") and arbiter.consulted("hrv_Latn")
+    assert not arbiter.consulted("hbs_Latn")  # the honest answer when the voters disagree: left alone
     assert not arbiter.consulted("eng_Latn") and not arbiter.consulted("deu_Latn")
     verdict = arbiter.decide("spa_Latn", udhr("ast_Latn", 1)[0])
     assert verdict.label == "ast_Latn" and verdict.ensemble_label == "spa_Latn" and verdict.group == "ast-spa"
@@ -101,3 +102,22 @@ def test_default_run_has_no_arbiter(tmp_path):
     block = make_block(tmp_path)
     (phase,) = block.phases()
     assert phase.steps[0].arbiter is None
+
+
+def test_margin_keeps_the_ensemble_label_when_heli_is_not_clearly_better():
+    from curator.stages.lid.heli import overrule
+
+    scores = (("nno_Latn", 2.10), ("nob_Latn", 2.30), ("dan_Latn", 3.0))
+    assert overrule("nob_Latn", scores, 0.5) == ("nob_Latn", pytest.approx(0.2))  # 0.2 < margin: kept
+    assert overrule("nob_Latn", scores, 0.1)[0] == "nno_Latn"
+    assert overrule("nno_Latn", scores, 0.5) == ("nno_Latn", 0.0)  # HeLI agrees
+    # msa is not in the folder: the gap is HeLI's best over its second
+    assert overrule("msa_Latn", (("ind_Latn", 2.0), ("zsm_Latn", 2.8)), 0.5)[0] == "ind_Latn"
+
+
+def test_default_margin_still_fixes_asturian(heli_models):
+    arbiter = Arbiter(heli_models)
+    assert arbiter.margin == Arbiter.MARGIN > 0
+    for text in udhr("ast_Latn", 3):
+        verdict = arbiter.decide("spa_Latn", text)
+        assert verdict.label == "ast_Latn" and verdict.gap >= arbiter.margin

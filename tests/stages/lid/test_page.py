@@ -88,3 +88,16 @@ def test_step_writes_lid_mix():
     mix = doc.metadata["lid_mix"]
     assert mix[0]["label"] == doc.metadata["language"] == "jpn_Jpan"
     assert abs(sum(m["share"] for m in mix) - 1) < 1e-3
+
+
+def test_lines_of_one_script_are_read_together_and_menus_count_little():
+    from curator.stages.lid.page import page_lines, segments
+
+    ara, eng = lines("ara", 4, 100), lines("eng", 4, 100)
+    page = [x for pair in zip(ara, eng, strict=True) for x in pair] + ["Home", "About us", "Contact"]
+    parsed = page_lines("\n".join(page))
+    assert [s.cls for s in segments(parsed)] == ["ARABIC", "latn"]  # one engine call per script
+    menu = [line for line in parsed if line.text in ("Home", "About us", "Contact")]
+    assert all(line.weight == 0.25 * content_weight(line.text) for line in menu)
+    sentence = next(line for line in parsed if line.text == eng[0])
+    assert sentence.weight == content_weight(eng[0])

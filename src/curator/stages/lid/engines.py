@@ -262,11 +262,27 @@ class EnsembleEngine(LidEngine):
     # when it holds this share of that score (ara -> arb), else the engines cannot tell the
     # members apart and the macrolanguage is the honest answer (hbs for Bosnian/Croatian)
     MEMBER_SHARE = 0.95
+    # The cheap path: CLD2 (~0.1x fastText's time) and heliport (0.6x) are asked first; when both
+    # are sure by their own measure, give their best label >= FIRST_SURE and agree on the language,
+    # fastText (1.0x) is not asked and the answer (label and score) is theirs combined as above.
+    # Measured on 7,030 texts (the segments of the web-page sets and lid-dev paragraphs and lines):
+    # the same label as all three voters on every one of the ~63 % it answers (docs/lid.md). Not a
+    # proof: a language only fastText knows (Asturian) could in principle win where they agree on
+    # its neighbour; on the dev sets it never did.
+    FIRST_VOTERS = ("cld2", "heliport")
+    FIRST_SURE = 0.8
 
-    def __init__(self, model: str | Path | None = None, voters: tuple[str, ...] | list[str] = DEFAULT_VOTERS):
+    def __init__(
+        self,
+        model: str | Path | None = None,
+        voters: tuple[str, ...] | list[str] = DEFAULT_VOTERS,
+        early_exit: bool = True,
+    ):
         if not voters or "ensemble" in voters:
             raise ValueError(f"ensemble voters must be engines among {sorted(VOTERS)}, got {list(voters)}")
         self.engines: tuple[LidEngine, ...] = tuple(make_engine(name, model) for name in voters)
+        self.early_exit = early_exit
+        self.calls = self.early_answers = 0  # how often predict ran, and answered by the FIRST_VOTERS alone
 
     @cached_property
     def coverage(self) -> list[set[str]]:
@@ -277,10 +293,36 @@ class EnsembleEngine(LidEngine):
         return set().union(*(engine.languages() for engine in self.engines))
 
     def predict(self, text: str, k: int = 3) -> Prediction:
-        checked = [engine.predict_checked(text, self.CANDIDATES) for engine in self.engines]
+        """The voters' combined answer; the cheap voters first: when they are sure and agree, the
+        others are not asked (FIRST_VOTERS)."""
+        checked: list[tuple[Prediction, bool] | None] = [None] * len(self.engines)
+        self.calls += 1
+        if self._first:
+            answers = [self.engines[i].predict_checked(text, self.CANDIDATES) for i in self._first]
+            tops = {language_code(p[0][0]) for p, _ in answers}
+            if len(tops) == 1 and all(sure and p[0][1] >= self.FIRST_SURE for p, sure in answers):
+                self.early_answers += 1
+                return self._combine(answers, [self.coverage[i] for i in self._first], text, k)
+            for i, answer in zip(self._first, answers, strict=True):
+                checked[i] = answer
+        for i, engine in enumerate(self.engines):
+            if checked[i] is None:
+                checked[i] = engine.predict_checked(text, self.CANDIDATES)
+        return self._combine(checked, self.coverage, text, k)
+
+    @cached_property
+    def _first(self) -> list[int]:
+        """Indexes of the FIRST_VOTERS when the cheap path applies (all of them are voters, and
+        there are others to spare), else []."""
+        first = [i for i, engine in enumerate(self.engines) if engine.name in self.FIRST_VOTERS]
+        if not self.early_exit or len(first) < len(self.FIRST_VOTERS) or len(first) == len(self.engines):
+            return []
+        return first
+
+    def _combine(self, checked, coverage, text: str, k: int) -> Prediction:
         # an engine unsure of its answer abstains, unless all are unsure
-        voters = [(p, covered) for (p, sure), covered in zip(checked, self.coverage, strict=True) if sure]
-        voters = voters or [(p, covered) for (p, _), covered in zip(checked, self.coverage, strict=True)]
+        voters = [(p, covered) for (p, sure), covered in zip(checked, coverage, strict=True) if sure]
+        voters = voters or [(p, covered) for (p, _), covered in zip(checked, coverage, strict=True)]
         candidates = dict.fromkeys(label for prediction, _ in voters for label, _ in prediction)
         scored = []
         for label in candidates:

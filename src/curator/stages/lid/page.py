@@ -21,6 +21,7 @@ before). Lines that hold no language (code, numbers) are not sent to the engines
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 import regex
@@ -58,6 +59,10 @@ CODE_ENDS = (";", "{", "}", ")", "]")
 SYMBOL_CHARS = "{}()[];=<>$|&/\\_*#@`^~"
 SYMBOL_LINE_SHARE = 0.12  # a line with more of these among its non-space characters reads as code
 WORD_PUNCT = "\"'()[]«»“”‘’¿¡.,;:!?"
+SENTENCE_END = regex.compile(r"\p{Sentence_Terminal}")
+SHORT_LINE_WEIGHT = 5  # a line with less content and no sentence-final mark reads as a menu item or tag
+BOILERPLATE_WEIGHT = 0.25  # what such a line still counts
+NON_LATIN_LETTERS = regex.compile(r"[^\P{L}\p{Latin}]+")
 MIN_SEGMENT_SHARE = 0.01  # segments with less of the page's content are not worth an engine call
 
 
@@ -88,9 +93,9 @@ def measure(line: str) -> tuple[float, str]:
     `://`...) counts CODE_WEIGHT; a line that reads as a command or code (starts with `$ `, `pip `,
     `import `...; ends with `;` or `{`; many code symbols) counts CODE_LINE_WEIGHT of that.
 
-    Class — `cjk`, `sea`, `latn`, `other` (Cyrillic, Arabic, Hangul, Indic...) or `none` (no
-    letters): consecutive lines of one class are read together; a change of class is where a page
-    switches language for sure.
+    Class — `cjk`, `sea`, `latn`, the Unicode name of another script (`CYRILLIC`, `ARABIC`,
+    `HANGUL`, `DEVANAGARI`...) or `none` (no letters): the lines of one class are read together; a
+    change of class is where a page switches language for sure.
     """
     cjk = sea = 0
     rest = line
@@ -123,7 +128,18 @@ def measure(line: str) -> tuple[float, str]:
         return weight, "sea"
     if not letters:
         return weight, "none"
-    return weight, "latn" if latin * 2 >= letters else "other"
+    if latin * 2 >= letters:
+        return weight, "latn"
+    return weight, _script_name(rest)
+
+
+def _script_name(text: str) -> str:
+    """The script of the text's longest non-Latin letter run (`CYRILLIC`, `ARABIC`, `DEVANAGARI`...):
+    lines in one script are identified together, lines in two different scripts never are."""
+    runs = NON_LATIN_LETTERS.findall(text)
+    if not runs:
+        return "other"
+    return unicodedata.name(max(runs, key=len)[0], "OTHER").split()[0]
 
 
 def content_weight(line: str) -> float:
@@ -139,12 +155,28 @@ class Line:
 
 
 def page_lines(text: str) -> list[Line]:
+    """The page's non-empty lines with their content weight and script class; a short line that is
+    not a sentence counts BOILERPLATE_WEIGHT of its weight.
+
+    Such lines — menu items, tags, a "Home | News | Contact" bar, a byline: under
+    SHORT_LINE_WEIGHT words and no sentence-final mark, in any language or script — are often
+    English on pages in any language; counted as content they made whole script classes of
+    navigation weigh like the page's prose.
+    """
     lines = []
     for raw in text.splitlines():
         line = raw.strip()
         if line:
-            lines.append(Line(line, *measure(line)))
+            weight, cls = measure(line)
+            if weight < SHORT_LINE_WEIGHT and not _ends_sentence(line):
+                weight *= BOILERPLATE_WEIGHT
+            lines.append(Line(line, weight, cls))
     return lines
+
+
+def _ends_sentence(line: str) -> bool:
+    end = line.rstrip(WORD_PUNCT.replace(".", "").replace("!", "").replace("?", "") + " ")
+    return bool(end) and SENTENCE_END.match(end[-1]) is not None
 
 
 def main_lines_weighted(lines: list[Line], share: float) -> list[Line]:
@@ -179,19 +211,33 @@ class Segment:
 
 
 def segments(lines: list[Line]) -> list[Segment]:
-    """Consecutive lines of one script class, joined (lines without letters join their neighbours)."""
-    out: list[Segment] = []
+    """The lines of each script class pooled into one segment, in page order (a line without letters
+    joins the class of the line before it, or after it at the page's start).
+
+    Pooled, a page's Arabic lines between English ones are read as one Arabic text rather than
+    many short ones (short texts get low, scattered confidences), and the engines run once per
+    script on the page, not once per switch."""
+    pooled: dict[str, Segment] = {}
+    leading: list[Line] = []
+    previous = None
     for line in lines:
-        cls = line.cls
-        if out and (cls == "none" or out[-1].cls == cls or out[-1].cls == "none"):
-            last = out[-1]
-            last.text += "\n" + line.text
-            last.weight += line.weight
-            if last.cls == "none":
-                last.cls = cls
+        cls = line.cls if line.cls != "none" else previous
+        if cls is None:
+            leading.append(line)
+            continue
+        previous = cls
+        segment = pooled.get(cls)
+        if segment is None:
+            pooled[cls] = Segment("\n".join([*(x.text for x in leading), line.text]), line.weight, cls)
+            segment = pooled[cls]
+            segment.weight += sum(x.weight for x in leading)
+            leading = []
         else:
-            out.append(Segment(line.text, line.weight, cls))
-    return out
+            segment.text += "\n" + line.text
+            segment.weight += line.weight
+    if leading:  # no line with letters
+        return [Segment("\n".join(x.text for x in leading), sum(x.weight for x in leading), "none")]
+    return list(pooled.values())
 
 
 def engine_text(segment: Segment) -> str:
