@@ -334,7 +334,9 @@ def assert_same_documents(slurm_output: Path, local_output: Path) -> None:
     states = wait_until_settled(slurm_output)
     unfinished = {name: s for name, s in states.items() if s["done"] != sum(s.values())}
     assert not unfinished, f"unfinished jobs: {unfinished}\n{slurm_logs_tail(slurm_output)}"
-    slurm_docs, local_docs = (documents(o).drop_columns(["source_file"]) for o in (slurm_output, local_output))
+    slurm_docs, local_docs = (
+        documents(o).drop_columns(["source_file"]) for o in (slurm_output, local_output)
+    )
     assert slurm_docs.equals(local_docs)
     slurm_stats, local_stats = stage_stats(slurm_output), stage_stats(local_output)
     assert {k: (v["docs_in"], v["docs_out"]) for k, v in slurm_stats.items()} == {
@@ -349,7 +351,9 @@ def test_http_input_on_slurm_gives_the_local_documents(slurm_cluster, cc_files, 
     from tests.cc_server import CCServer
 
     local = tmp_path / "local"
-    curator("run", str(remote_config(tmp_path, "local", [str(p) for p in cc_files.values()])), "--no-progress")
+    curator(
+        "run", str(remote_config(tmp_path, "local", [str(p) for p in cc_files.values()])), "--no-progress"
+    )
     with CCServer(cc_files) as server:
         urls = [server.url + p for p in sorted(cc_files)]
         config = remote_config(tmp_path, "slurm", urls)
@@ -371,9 +375,16 @@ def test_http_input_to_s3_output_on_slurm(slurm_cluster, cc_files, s3_server, tm
     fs = s3fs.S3FileSystem(client_kwargs={"endpoint_url": s3_server}, skip_instance_cache=True)
     fs.makedirs("slurm-runs", exist_ok=True)
     local = tmp_path / "local"
-    curator("run", str(remote_config(tmp_path, "local", [str(p) for p in cc_files.values()])), "--no-progress")
+    curator(
+        "run", str(remote_config(tmp_path, "local", [str(p) for p in cc_files.values()])), "--no-progress"
+    )
     staging = tmp_path / "staging"
-    store = {"output_store": {"storage_options": {"client_kwargs": {"endpoint_url": s3_server}}, "staging": str(staging)}}
+    store = {
+        "output_store": {
+            "storage_options": {"client_kwargs": {"endpoint_url": s3_server}},
+            "staging": str(staging),
+        }
+    }
     with CCServer(cc_files) as server:
         config = remote_config(tmp_path, "s3", [server.url + p for p in sorted(cc_files)], store)
         raw = yaml.safe_load(config.read_text())

@@ -71,6 +71,7 @@ class RunStore:
         self.staging = Path(staging)
         self.policy = policy or RetryPolicy(attempts=6, backoff_s=1.0, max_backoff_s=30.0, timeout_s=60.0)
         self._fs = None
+        self._pid = os.getpid()
         self._root = ""
 
     def __str__(self) -> str:
@@ -87,7 +88,8 @@ class RunStore:
 
     @property
     def fs(self):
-        if self._fs is None:
+        if self._fs is None or self._pid != os.getpid():  # a forked task makes its own client
+            self._pid = os.getpid()
             self._fs, self._root = _fs(self.url, self.options.options, self.policy.timeout_s)
             self._root = self._root.rstrip("/")
         return self._fs
