@@ -7,7 +7,8 @@ The store is moto's S3 server on 127.0.0.1, in a process of its own (its CPU is 
 curator's, and is not counted). The run reads ../shared/data/bench/real-pages.warc.gz linked
 `--copies` times (one file per task) through extract (fast), lid (fasttext) and dedup (a document job
 and dedup's global phases), 2 tasks, 2 workers. Each run is `curator run --fresh` in a subprocess:
-wall seconds and CPU seconds of the whole process tree (RUSAGE_CHILDREN), uploads included.
+wall seconds and CPU seconds of the whole process tree (RUSAGE_CHILDREN), uploads included, and
+the PUT requests per run (from moto's request log) against the objects the run leaves.
 """
 
 from __future__ import annotations
@@ -75,11 +76,12 @@ def main() -> None:
     args = ap.parse_args()
     require_input()
     env = {**os.environ, **ENV}
+    log = tempfile.NamedTemporaryFile("w+", prefix="moto-", suffix=".log")  # noqa: SIM115  (read at the end)
     server = subprocess.Popen(
         [sys.executable, "-c", SERVER],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=log,
         text=True,
         env=env,
     )
@@ -114,10 +116,12 @@ def main() -> None:
     finally:
         server.stdin.close()
         server.wait(10)
+    log.seek(0)
+    puts = sum(1 for line in log if '"PUT /bench/run/' in line) / args.rounds  # moto logs each request
     mb = sum(o["size"] for o in objects.values()) / 1e6
     print(
         f"bench WARC x{args.copies}, stages extract(fast) lid(fasttext) dedup, 2 tasks, {args.rounds} rounds, "
-        f"{time.strftime('%Y-%m-%d %H:%M')}; store: moto on 127.0.0.1, {len(objects)} objects, {mb:.1f} MB"
+        f"{time.strftime('%Y-%m-%d %H:%M')}; store: moto on 127.0.0.1, {len(objects)} objects, {mb:.1f} MB, {puts:.0f} PUTs per run"
     )
     print(f"{'output':<8} {'wall s (best)':>14} {'CPU s (best)':>13}")
     best = {name: (min(w for w, _ in r), min(c for _, c in r)) for name, r in rows.items()}

@@ -223,11 +223,11 @@ def test_killed_or_failed_upload_resumes_from_the_store(bucket, local_run, tmp_p
     failed_once = tmp_path / "upload-failed-once"
     put = RunStore.put
 
-    def flaky_put(self, rel, context=""):
+    def flaky_put(self, rel, context="", force=False):
         if rel.startswith("data/") and not failed_once.exists():
             failed_once.touch()
             raise CuratorError(f"{context}uploading {self.key(rel)} failed (test)")
-        return put(self, rel, context)
+        return put(self, rel, context, force)
 
     monkeypatch.setattr(RunStore, "put", flaky_put)
     with pytest.raises(
@@ -269,3 +269,17 @@ def test_http_output_is_refused(tmp_path):
     config = write_config(tmp_path, "http", "https://example.org/run")
     shown = CliRunner().invoke(main, ["validate", str(config)])
     assert shown.exit_code == 2 and "output: " in shown.output and "cannot be written to" in shown.output
+
+
+def test_a_version_is_sent_once_and_a_rewritten_file_again(bucket, tmp_path):
+    """Tasks side by side see each other's finished files: the note of a completed upload keeps the
+    second from sending the same version again; a file rewritten in place (stats, run.json) is new."""
+    store = RunStore(f"s3://{BUCKET}/notes", store_options(bucket), tmp_path)
+    (tmp_path / "stats").mkdir()
+    path = tmp_path / "stats" / "read.json"
+    path.write_text('{"docs_in": 1}')
+    assert store.put("stats/read.json") is True
+    assert store.put("stats/read.json") is False
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))
+    assert store.put("stats/read.json") is True
+    assert store.listing() == {"stats/read.json": path.stat().st_size}

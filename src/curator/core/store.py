@@ -8,7 +8,9 @@ output, in a local *staging* folder (`output_store.staging`), and the store rece
   are hidden and never uploaded), with one PUT, or a multipart upload that S3 shows only when it is
   completed (s3fs aborts it on failure): an object is whole or absent;
 - each task uploads what it wrote (the files changed since it started), then its stats and log, and
-  its completion marker **last**: a marker in the store means the task's outputs are there;
+  its completion marker **last**: a marker in the store means the task's outputs are there. A note
+  per sent file (STAGING/.store-sent/, written after the upload completed) keeps tasks running side
+  by side from sending each other's files again;
 - at the end the parent uploads the side files (stats/, report, README card, mix.json, logs) and
   run.json last, with its status `done`;
 - a rerun first reconciles the staging folder with the store (`pull`): objects missing locally are
@@ -40,9 +42,9 @@ from curator.core.remote import (
 )
 
 STAGING_NOTE = ".curator-staging.json"  # in the staging folder: which store it is a working copy of
+SENT = ".store-sent"  # STAGING/.store-sent/<rel>: "<size> <mtime_ns>" of the version of <rel> in the store
 MARKERS = "completions"  # datatrove's logs/<job>/completions/<rank>
 TASK_FILES = ("completions", "progress", "logs", "stats", "slurm_logs")  # under logs/<job>/: per task
-DOCUMENT_FOLDERS = ("data", "stages", "removed", "mix")  # files written once, by one task
 CLOCK_MARGIN_S = 2.0  # file times vs the task's start: coarse kernel clocks, NFS servers
 
 
@@ -169,11 +171,18 @@ class RunStore:
             if name.startswith(root + "/") and info.get("type") != "directory"
         }
 
-    def put(self, rel: str, context: str = "") -> None:
-        """Upload one finished local file (whole: one PUT, or a multipart upload completed at its end)."""
-        self._call(
-            "uploading", rel, self.fs.put_file, str(self.staging / rel), self._path(rel), context=context
-        )
+    def put(self, rel: str, context: str = "", force: bool = False) -> bool:
+        """Upload one finished local file (whole: one PUT, or a multipart upload completed at its end),
+        unless this very version is already in the store (its note, written after a completed upload,
+        says so: tasks running side by side see each other's finished files). True if uploaded."""
+        local = self.staging / rel
+        version = _version(local)
+        note = self.staging / SENT / rel
+        if not force and note.is_file() and note.read_text() == version:
+            return False
+        self._call("uploading", rel, self.fs.put_file, str(local), self._path(rel), context=context)
+        _write_note(note, version)
+        return True
 
     def get(self, rel: str) -> None:
         """Download one object into the staging folder (a temp name, then a rename)."""
@@ -183,6 +192,7 @@ class RunStore:
         try:
             self._call("downloading", rel, self.fs.get_file, self._path(rel), str(tmp))
             os.replace(tmp, local)
+            _write_note(self.staging / SENT / rel, _version(local))
         finally:
             tmp.unlink(missing_ok=True)
 
@@ -224,35 +234,30 @@ class RunStore:
             probe.unlink(missing_ok=True)
 
     def push_task(self, logs: Path, rank: int, since: float, context: str = "") -> int:
-        """After a task: the files it wrote (changed since it started; a finished file of a task running
-        beside it may come too, which is harmless), its stats and log, then its completion marker."""
+        """After a task: the files it wrote (the finished files changed since it started, of which those
+        a task beside it already sent are skipped), its stats and log, then its completion marker."""
         logs_rel = Path(logs).resolve().relative_to(self.staging.resolve()).as_posix()
         files = sorted(self._files(since, skip_task_files=True))
         own = [f"{logs_rel}/stats/{rank:05d}.json", f"{logs_rel}/logs/task_{rank:05d}.log"]
         files += [rel for rel in own if (self.staging / rel).is_file()]
-        for rel in files:
-            self.put(rel, context)
-        self.put(f"{logs_rel}/{MARKERS}/{rank:05d}", context)  # last: the task's outputs are all there
-        return len(files) + 1
+        sent = sum(self.put(rel, context) for rel in files)
+        self.put(f"{logs_rel}/{MARKERS}/{rank:05d}", context, force=True)  # last: the outputs are all there
+        return sent + 1
 
-    def push_all(self, since: float | None = None, last: tuple[str, ...] = ("run.json",)) -> int:
-        """Upload every file the store lacks or holds at another size, side files changed at or after
-        `since` (stats, report, card: rewritten in place), and the files of `last` after all others.
-        Completion markers never: only a task that uploaded its outputs sends its own."""
+    def push_all(self, last: tuple[str, ...] = ("run.json",)) -> int:
+        """Upload every file the store lacks or holds in another version (stats, report and card are
+        rewritten in place), and the files of `last` after all others. Completion markers never: only
+        a task that uploaded its outputs sends its own."""
         remote = self.listing()
-        todo = []
+        sent = 0
         for rel in sorted(self._files()):
             if _is_marker(rel) or rel in last:
                 continue
-            size = (self.staging / rel).stat()
-            if rel not in remote or remote[rel] != size.st_size:
-                todo.append(rel)
-            elif since is not None and size.st_mtime >= since and _side_file(rel):
-                todo.append(rel)
-        todo += [rel for rel in last if (self.staging / rel).is_file()]
-        for rel in todo:
-            self.put(rel)
-        return len(todo)
+            sent += self.put(rel, force=rel not in remote)
+        for rel in last:
+            if (self.staging / rel).is_file():
+                sent += self.put(rel, force=True)
+        return sent
 
     def pull(self) -> dict[str, int]:
         """Make the staging folder a copy of the store before a run resumes: download what it lacks
@@ -304,12 +309,16 @@ class RunStore:
         return cls(data["url"], options, folder)
 
 
-def _side_file(rel: str) -> bool:
-    """Not a document file or a task's log (written once, by the task that uploaded it)."""
-    parts = rel.split("/")
-    if parts[0] in DOCUMENT_FOLDERS:
-        return False
-    return not (len(parts) == 4 and parts[0] == "logs" and parts[2] in ("logs", "stats"))
+def _version(path: Path) -> str:
+    st = path.stat()
+    return f"{st.st_size} {st.st_mtime_ns}"
+
+
+def _write_note(note: Path, version: str) -> None:
+    note.parent.mkdir(parents=True, exist_ok=True)
+    tmp = note.with_name(f".{note.name}.{os.getpid()}.tmp")
+    tmp.write_text(version)
+    os.replace(tmp, note)
 
 
 def run_task(executor, rank: int, store: RunStore | None, body: Callable):

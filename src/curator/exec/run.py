@@ -221,7 +221,6 @@ def run(
     except OSError as e:
         raise _disk_error(e, layout) from e
     t0 = time.time()
-    since = store.clock() if store is not None else None
     try:
         record.update(runner.submit(jobs, loaded, layout, progress))
     except BaseException as e:
@@ -230,7 +229,7 @@ def run(
             write_json_atomic(layout.run_json, record)
         if store is not None:
             with suppress(Exception):  # logs and stats so far, for `curator status`; the task's error matters
-                store.push_all(since)
+                store.push_all()
         if isinstance(e, OSError):
             raise _disk_error(e, layout) from e
         raise
@@ -238,10 +237,10 @@ def run(
         record["status"] = "submitted"
         write_json_atomic(layout.run_json, record)
         if store is not None:
-            store.push_all(since)  # launch scripts, slurm_jobs.json; the finalize job uploads the rest
+            store.push_all()  # launch scripts, slurm_jobs.json; the finalize job uploads the rest
         return record
     try:
-        finalize(layout, record, seconds=time.time() - t0, store=store, since=since)
+        finalize(layout, record, seconds=time.time() - t0, store=store)
     except OSError as e:
         raise _disk_error(e, layout) from e
     return record
@@ -262,14 +261,11 @@ def finalize(
     record: dict | None = None,
     seconds: float | None = None,
     store: RunStore | None = None,
-    since: float | None = None,
 ) -> dict:
     """(Re)build stats (and the report) from the logs; mark the run finished. Also used after Slurm runs.
     With an output store (given, or named by the staging folder's note: `curator finalize` in Slurm's
     last job), every side file is uploaded, run.json last."""
     store = store or RunStore.of_staging(layout.root)
-    if since is None and store is not None:
-        since = store.clock()
     record = record or json.loads(layout.run_json.read_text())
     write_stage_stats(record["jobs"], layout)
     record["finished_at"] = _now()
@@ -286,5 +282,5 @@ def finalize(
         if write_report is not None:
             write_report(layout.root)
     if store is not None:
-        store.push_all(since, last=("run.json",))  # status `done` is the last object written
+        store.push_all(last=("run.json",))  # status `done` is the last object written
     return record
