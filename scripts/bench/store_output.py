@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import yaml
@@ -117,7 +118,13 @@ def main() -> None:
         server.stdin.close()
         server.wait(10)
     log.seek(0)
-    puts = sum(1 for line in log if '"PUT /bench/run/' in line) / args.rounds  # moto logs each request
+    put_keys = [
+        line.split('"PUT /bench/run/', 1)[1].split(" ", 1)[0] for line in log if '"PUT /bench/run/' in line
+    ]
+    puts = len(put_keys) / args.rounds  # moto logs each request
+    again = Counter(
+        k.split("/")[0] if "/" in k else k for k, n in Counter(put_keys).items() if n > args.rounds
+    )
     mb = sum(o["size"] for o in objects.values()) / 1e6
     print(
         f"bench WARC x{args.copies}, stages extract(fast) lid(fasttext) dedup, 2 tasks, {args.rounds} rounds, "
@@ -130,6 +137,7 @@ def main() -> None:
     print(
         f"s3 / local: wall {best['s3'][0] / best['local'][0]:.2f}x, CPU {best['s3'][1] / best['local'][1]:.2f}x"
     )
+    print(f"objects sent more than once per run, by top folder: {dict(again)}")
     print(json.dumps({"rows": rows}))
 
 

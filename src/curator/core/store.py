@@ -45,6 +45,8 @@ STAGING_NOTE = ".curator-staging.json"  # in the staging folder: which store it 
 SENT = ".store-sent"  # STAGING/.store-sent/<rel>: "<size> <mtime_ns>" of the version of <rel> in the store
 MARKERS = "completions"  # datatrove's logs/<job>/completions/<rank>
 TASK_FILES = ("completions", "progress", "logs", "stats", "slurm_logs")  # under logs/<job>/: per task
+# written by the run's own process (between jobs, at the end), never by a task: sent by push_all only
+PARENT_FILES = ("run.json", "stats", "README.md", "report.html")
 CLOCK_MARGIN_S = 2.0  # file times vs the task's start: coarse kernel clocks, NFS servers
 
 
@@ -211,8 +213,10 @@ class RunStore:
             dirs[:] = [d for d in dirs if not d.startswith(".")]
             if skip_task_files and rel_folder.startswith("logs/") and rel_folder.count("/") == 2:
                 dirs[:] = [d for d in dirs if d not in TASK_FILES]
+            if skip_task_files and not rel_folder:
+                dirs[:] = [d for d in dirs if d not in PARENT_FILES]
             for name in names:
-                if name.startswith("."):
+                if name.startswith(".") or (skip_task_files and not rel_folder and name in PARENT_FILES):
                     continue
                 if since is not None:
                     try:
@@ -237,7 +241,10 @@ class RunStore:
         """After a task: the files it wrote (the finished files changed since it started, of which those
         a task beside it already sent are skipped), its stats and log, then its completion marker."""
         logs_rel = Path(logs).resolve().relative_to(self.staging.resolve()).as_posix()
-        files = sorted(self._files(since, skip_task_files=True))
+        # its own rank's files first (writers name files by rank): by the time it reaches a neighbour's
+        # files, the neighbour has often sent them, and their notes say so
+        mine = f"{rank:05d}"
+        files = sorted(self._files(since, skip_task_files=True), key=lambda rel: (mine not in rel, rel))
         own = [f"{logs_rel}/stats/{rank:05d}.json", f"{logs_rel}/logs/task_{rank:05d}.log"]
         files += [rel for rel in own if (self.staging / rel).is_file()]
         sent = sum(self.put(rel, context) for rel in files)
