@@ -126,6 +126,8 @@ class Watcher(threading.Thread):
             self.snapshots += 1
             for key in keys:
                 rel = key[len(self.prefix) + 1 :]
+                if rel.startswith(".curator-write-test-"):
+                    continue  # the check's probe (validate, run): empty, whole, deleted at once
                 if any(part.startswith(".") for part in rel.split("/")):
                     self.problems.append(f"hidden (temporary) object listed: {rel}")
                 parts = rel.split("/")

@@ -162,16 +162,17 @@ class RunStore:
     # --- objects ---------------------------------------------------------------------------------
 
     def listing(self) -> dict[str, int]:
-        """Every object of the run: relative key -> size."""
+        """Every object of the run (hidden names aside): relative key -> size."""
         fs = self.fs
         fs.invalidate_cache()
         root = self._path("")
         found = self._call("listing", "", fs.find, root, detail=True)
-        return {
+        listed = {
             name[len(root) + 1 :]: info.get("size") or 0
             for name, info in found.items()
             if name.startswith(root + "/") and info.get("type") != "directory"
         }
+        return {rel: size for rel, size in listed.items() if not _hidden(rel)}  # e.g. a probe left by a crash
 
     def put(self, rel: str, context: str = "", force: bool = False) -> bool:
         """Upload one finished local file (whole: one PUT, or a multipart upload completed at its end),

@@ -158,7 +158,7 @@ def plan(loaded: LoadedConfig) -> tuple[list[InputFile], list[Job]]:
     return files, jobs
 
 
-def prepare_store(store: RunStore, fresh: bool) -> None:
+def prepare_store(store: RunStore, loaded: LoadedConfig, fresh: bool) -> None:
     """Before prepare_output, with `output` on an object store: the staging folder is this store's
     working copy, and a copy of what the store holds (resume reads the store's markers); --fresh deletes
     the run in the store too, but only a curator run (never a prefix holding other objects)."""
@@ -180,6 +180,14 @@ def prepare_store(store: RunStore, fresh: bool) -> None:
         raise CuratorError(
             f"output: {store.key('')} is not empty and holds no curator run. Choose another output."
         )
+    if remote:
+        store.get("run.json")  # before copying the run: is it a run of this config?
+        previous = json.loads((store.staging / "run.json").read_text())
+        if previous.get("config_fingerprint") != config_fingerprint(loaded):
+            raise CuratorError(
+                f"output: {store.key('')} holds a run of a different config ({previous.get('config_path')}, "
+                f"name '{previous.get('name')}'). Rerun with --fresh to start over there, or set another output."
+            )
     store.pull()
 
 
@@ -210,7 +218,7 @@ def run(
         either.ensure_idle(layout)
     try:
         if store is not None:
-            prepare_store(store, fresh)
+            prepare_store(store, loaded, fresh)
         previous = prepare_output(layout, loaded, fresh)
         record = run_record(loaded, files, jobs, previous)
         if runner.kind == "local":
