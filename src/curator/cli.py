@@ -70,6 +70,8 @@ def run(config, overrides, executor, fresh, progress, verbose):
     if record.get("status") == "submitted":
         return  # the Slurm submitter printed the job ids
     _summary(loaded.output_dir, record)
+    if loaded.output_url:
+        click.echo(f"stored:    {loaded.output_url}/  (the folders above are its local working copy)")
 
 
 def _summary(out: Path, record: dict) -> None:

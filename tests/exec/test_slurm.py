@@ -301,3 +301,106 @@ def test_cancelled_run_resubmits_only_unfinished_tasks_and_completes(
     assert resubmitted["submitted_tasks"] == TASKS - first["done"]
     curator(*run_args(first_stage_config, local, "--executor", "local"))  # while the Slurm jobs run
     assert_same_run(output, local)
+
+
+# --- remote input (and output) on Slurm -------------------------------------------------------------
+
+
+def remote_config(folder: Path, name: str, paths: list[str], extra: dict | None = None) -> Path:
+    cfg = {
+        "name": "remote",
+        "input": {"format": "warc", "paths": paths, "network": {"attempts": 4, "backoff_s": 0.05}},
+        "output": str(folder / name),
+        "executor": {"tasks": TASKS, "workers": 2},
+        "report": False,
+        "stages": [{"extract": {"engine": "fast"}}, {"lid": {"engine": "fasttext"}}],
+        **(extra or {}),
+    }
+    path = folder / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+@pytest.fixture(scope="module")
+def cc_files() -> dict[str, Path]:
+    from tests.cc_server import cc_tree
+    from tests.conftest import shared_data
+
+    return cc_tree(shared_data("."))
+
+
+def assert_same_documents(slurm_output: Path, local_output: Path) -> None:
+    """Like assert_same_run, `source_file` aside (a URL on one side, a local path on the other)."""
+    states = wait_until_settled(slurm_output)
+    unfinished = {name: s for name, s in states.items() if s["done"] != sum(s.values())}
+    assert not unfinished, f"unfinished jobs: {unfinished}\n{slurm_logs_tail(slurm_output)}"
+    slurm_docs, local_docs = (
+        documents(o).drop_columns(["source_file"]) for o in (slurm_output, local_output)
+    )
+    assert slurm_docs.equals(local_docs)
+    slurm_stats, local_stats = stage_stats(slurm_output), stage_stats(local_output)
+    assert {k: (v["docs_in"], v["docs_out"]) for k, v in slurm_stats.items()} == {
+        k: (v["docs_in"], v["docs_out"]) for k, v in local_stats.items()
+    }
+
+
+@pytest.mark.slurm
+def test_http_input_on_slurm_gives_the_local_documents(slurm_cluster, cc_files, tmp_path):
+    """The array tasks read the WARCs from the loopback HTTP server (same machine), through the same
+    streaming reader and retries as the local executor: the same documents and stats."""
+    from tests.cc_server import CCServer
+
+    local = tmp_path / "local"
+    curator(
+        "run", str(remote_config(tmp_path, "local", [str(p) for p in cc_files.values()])), "--no-progress"
+    )
+    with CCServer(cc_files) as server:
+        urls = [server.url + p for p in sorted(cc_files)]
+        config = remote_config(tmp_path, "slurm", urls)
+        curator("run", str(config), "--no-progress", "--executor", "slurm", *SLURM_SHAPE)
+        assert_same_documents(tmp_path / "slurm", local)
+    record = json.loads((tmp_path / "slurm" / "run.json").read_text())
+    assert record["status"] == "done" and [i["path"] for i in record["inputs"]] == urls
+
+
+@pytest.mark.slurm
+def test_http_input_to_s3_output_on_slurm(slurm_cluster, cc_files, s3_server, tmp_path):
+    """Slurm tasks upload their outputs and markers, and the finalize job (`curator finalize STAGING`)
+    the side files and run.json last, credentials from the environment."""
+    import pyarrow.dataset as ds
+    import s3fs
+
+    from tests.cc_server import CCServer
+
+    fs = s3fs.S3FileSystem(client_kwargs={"endpoint_url": s3_server}, skip_instance_cache=True)
+    fs.makedirs("slurm-runs", exist_ok=True)
+    local = tmp_path / "local"
+    curator(
+        "run", str(remote_config(tmp_path, "local", [str(p) for p in cc_files.values()])), "--no-progress"
+    )
+    staging = tmp_path / "staging"
+    store = {
+        "output_store": {
+            "storage_options": {"client_kwargs": {"endpoint_url": s3_server}},
+            "staging": str(staging),
+        }
+    }
+    with CCServer(cc_files) as server:
+        config = remote_config(tmp_path, "s3", [server.url + p for p in sorted(cc_files)], store)
+        raw = yaml.safe_load(config.read_text())
+        raw["output"] = "s3://slurm-runs/run"
+        config.write_text(yaml.safe_dump(raw))
+        curator("run", str(config), "--no-progress", "--executor", "slurm", *SLURM_SHAPE)
+        assert_same_documents(staging, local)
+    # the finalize job marks the working copy done, then uploads the side files and run.json last
+    deadline = time.monotonic() + 60
+    while json.loads(fs.cat_file("slurm-runs/run/run.json"))["status"] != "done":
+        assert time.monotonic() < deadline, "the store's run.json never said done"
+        time.sleep(0.5)
+        fs.invalidate_cache()
+    stored = ds.dataset("slurm-runs/run/data", format="parquet", filesystem=fs).to_table().sort_by("id")
+    assert stored.column("id").to_pylist() == documents(local).column("id").to_pylist()
+    assert fs.exists("slurm-runs/run/stats/lid.json") and fs.exists("slurm-runs/run/README.md")
+
+
+SLURM_SHAPE = ("--set", "executor.slurm.mem_per_cpu_gb=1", "--set", "executor.slurm.time=00:20:00")

@@ -12,6 +12,8 @@ from pydantic import ValidationError
 
 from curator.config.schema import PipelineConfig, StageConfig
 from curator.core.errors import ConfigError, format_loc, pydantic_problems
+from curator.core.remote import is_remote, local_path
+from curator.core.store import RunStore
 
 _INDEX = re.compile(r"^(.*)\[(\d+)\]$")
 
@@ -32,9 +34,31 @@ class LoadedConfig:
         return p if p.is_absolute() else (self.base_dir / p).resolve()
 
     @property
+    def output_url(self) -> str | None:
+        """`output` when it is on an object store (s3://...), else None."""
+        output = self.config.output
+        return output.rstrip("/") if is_remote(output) else None
+
+    @property
     def output_dir(self) -> Path:
-        """`output` is relative to the current directory (like any CLI output path)."""
-        return Path(self.config.output).expanduser().resolve()
+        """The run's local folder: `output` (relative to the current directory, like any CLI output
+        path), or, with `output` on an object store, its local working copy (output_store.staging)."""
+        url = self.output_url
+        if url is None:
+            return Path(local_path(self.config.output)).expanduser().resolve()
+        staging = self.config.output_store.staging
+        if staging:
+            return Path(staging).expanduser().resolve()
+        where = url.split("://", 1)[1]
+        parts = [p for p in where.split("/") if p not in ("", ".", "..")]  # stays inside the cache folder
+        return Path("~/.cache/curator/staging").expanduser().joinpath(*parts).resolve()
+
+    def output_store(self) -> RunStore | None:
+        """The object store the run is uploaded to (see core.store), or None for a local output."""
+        url = self.output_url
+        if url is None:
+            return None
+        return RunStore(url, self.config.output_store.storage_options, self.output_dir)
 
 
 def _split_key(key: str) -> list[str | int]:

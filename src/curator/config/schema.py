@@ -194,6 +194,27 @@ class ExecutorConfig(StrictModel):
     slurm: SlurmConfig = Field(default_factory=SlurmConfig)
 
 
+class OutputStoreConfig(StrictModel):
+    """With `output` on an object store (s3://bucket/run): how it is reached, and the local working copy."""
+
+    storage_options: dict[str, Any] = Field(
+        default_factory=dict,
+        description="passed to fsspec for the output, e.g. {client_kwargs: {endpoint_url: ...}}; credentials "
+        "are better left to the environment / AWS config (never written to run.json)",
+    )
+    staging: str | None = Field(
+        None,
+        description="local working copy of the run, uploaded as files finish (default: "
+        "~/.cache/curator/staging/<bucket>/<path>); on Slurm, a folder every node sees",
+    )
+
+    @field_serializer("storage_options")
+    def _redacted(self, options: dict) -> dict:
+        from curator.core.remote import redact_options
+
+        return redact_options(options)
+
+
 class StageConfig(StrictModel):
     """One item of `stages`: a block name (registry name or `module:Class`) and its validated params."""
 
@@ -217,7 +238,12 @@ class StageConfig(StrictModel):
 class PipelineConfig(StrictModel):
     name: str = Field(..., description="the run's name (Slurm job names): letters, digits, '.', '_', '-'")
     input: InputConfig
-    output: str = Field(..., description="run folder; relative to the current directory unless absolute")
+    output: str = Field(
+        ...,
+        description="run folder, relative to the current directory unless absolute; or an object store "
+        "URL (s3://bucket/run), written through a local working copy (output_store)",
+    )
+    output_store: OutputStoreConfig = Field(default_factory=OutputStoreConfig)
     executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
     stages: list[StageConfig] = Field(..., min_length=1)
     report: bool = Field(True, description="write OUTPUT/report.html at the end of `curator run`")
@@ -226,3 +252,14 @@ class PipelineConfig(StrictModel):
     @classmethod
     def _name_is_plain(cls, value: str) -> str:
         return check_plain_name(value, "name")
+
+    @field_validator("output")
+    @classmethod
+    def _output_is_writable_kind(cls, value: str) -> str:
+        from curator.core.remote import is_remote, scheme
+
+        if is_remote(value) and scheme(value) in ("http", "https", "hf"):
+            raise ValueError(
+                f"{scheme(value)}:// cannot be written to: give a local folder or s3://bucket/run"
+            )
+        return value

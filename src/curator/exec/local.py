@@ -51,6 +51,7 @@ from curator.core import compat
 from curator.core.errors import CuratorError
 from curator.core.paths import RunLayout
 from curator.core.stats import write_stage_stats
+from curator.core.store import RunStore, run_task
 from curator.exec.state import TaskCounts, completed_tasks, job_state, task_log
 
 if TYPE_CHECKING:
@@ -100,13 +101,16 @@ def _disk_full(e: BaseException | None) -> bool:
     return False
 
 
-def _task_main(executor, rank: int, local_rank: int, errors: Connection, log: Path) -> None:
-    """Body of a task process: datatrove's task, its exception (if any) sent to the supervisor."""
+def _task_main(
+    executor, rank: int, local_rank: int, errors: Connection, log: Path, store: RunStore | None = None
+) -> None:
+    """Body of a task process: datatrove's task (then, with an output store, its uploads: core.store),
+    its exception (if any) sent to the supervisor."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "a") as stack_file:  # O_APPEND: the dump lands after datatrove's lines
         faulthandler.register(signal.SIGUSR1, file=stack_file, all_threads=True)
         try:
-            executor._run_for_rank(rank, local_rank)
+            run_task(executor, rank, store, lambda: executor._run_for_rank(rank, local_rank))
         except BaseException as e:  # noqa: BLE001  (everything goes to the supervisor, then exit 1)
             with suppress(OSError):
                 errors.send(("disk_full" if _disk_full(e) else "error", f"{type(e).__name__}: {e}"[:4000]))
@@ -159,12 +163,19 @@ class JobRunner:
     """Runs the unfinished tasks of one job, at most `workers` at a time, and supervises them."""
 
     def __init__(
-        self, job: Job, layout: RunLayout, workers: int, stall_seconds: float, verbose: bool = False
+        self,
+        job: Job,
+        layout: RunLayout,
+        workers: int,
+        stall_seconds: float,
+        verbose: bool = False,
+        store: RunStore | None = None,
     ):
         from datatrove.executor.local import LocalPipelineExecutor
 
         self.job, self.layout, self.logs = job, layout, layout.logs(job.name)
         self.workers, self.stall_seconds, self.verbose = workers, stall_seconds, verbose
+        self.store = store
         # datatrove's executor gives the tasks their logging folder, task logger, stats and markers
         self.executor = LocalPipelineExecutor(
             job.pipeline, tasks=job.tasks, workers=workers, logging_dir=str(self.logs), skip_completed=True
@@ -193,7 +204,7 @@ class JobRunner:
         local_rank = 0 if self.verbose else slot + 1
         process = self.context.Process(
             target=_task_main,
-            args=(self.executor, rank, local_rank, send, log),
+            args=(self.executor, rank, local_rank, send, log, self.store),
             name=f"{self.job.name}-task{rank}",
         )
         process.start()
@@ -358,10 +369,11 @@ class LocalExecutor:
     ) -> dict[str, dict]:
         executor = loaded.config.executor
         described = [j.describe() for j in jobs]
+        store = loaded.output_store()  # each task uploads its outputs, then its marker
         seconds: dict[str, dict] = {}
         for job in jobs:
             runner = JobRunner(
-                job, layout, min(executor.workers, job.tasks), executor.stall_seconds, self.verbose
+                job, layout, min(executor.workers, job.tasks), executor.stall_seconds, self.verbose, store
             )
             todo = runner.incomplete()
             if progress is not None:

@@ -25,6 +25,7 @@ from curator.core.errors import ConfigError, CuratorError
 from curator.core.paths import RunLayout
 from curator.core.remote import InputFile, redact
 from curator.core.stats import write_stage_stats
+from curator.core.store import STAGING_NOTE, RunStore
 from curator.exec.local import LocalExecutor, cpu_seconds  # noqa: F401  (cpu_seconds: scripts/bench/e2e.py)
 from curator.exec.slurm import SlurmExecutor, check_overrides
 from curator.exec.state import Executor
@@ -95,20 +96,23 @@ def prepare_output(layout: RunLayout, loaded: LoadedConfig, fresh: bool) -> dict
             previous = json.loads(layout.run_json.read_text())
         except json.JSONDecodeError:
             previous = {}
+    # a staging folder's note (output on an object store) is no content: it says which store it copies
+    contents = [p for p in root.iterdir() if p.name != STAGING_NOTE] if root.is_dir() else []
     if fresh and root.exists():
-        if previous is None and any(root.iterdir()):
+        if previous is None and contents:
             raise CuratorError(
                 f"output: '{root}' is not empty and holds no curator run (no run.json); "
                 "refusing to delete it with --fresh. Choose another output folder."
             )
-        shutil.rmtree(root)
+        for child in contents:
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
         previous = None
     elif previous is not None and previous.get("config_fingerprint") != config_fingerprint(loaded):
         raise CuratorError(
             f"output: '{root}' holds a run of a different config ({previous.get('config_path')}, name "
             f"'{previous.get('name')}'). Rerun with --fresh to start over there, or set another output."
         )
-    elif previous is None and root.exists() and any(p.name != "logs" for p in root.iterdir()):
+    elif previous is None and any(p.name != "logs" for p in contents):
         raise CuratorError(
             f"output: '{root}' is not empty and holds no curator run. Choose another output folder."
         )
@@ -142,13 +146,49 @@ def run_record(loaded: LoadedConfig, files: list[InputFile], jobs: list[Job], pr
 
 
 def plan(loaded: LoadedConfig) -> tuple[list[InputFile], list[Job]]:
-    """Resolve inputs and build the jobs: every config, file and model problem is raised here."""
+    """Resolve inputs and build the jobs: every config, file, model and output-store problem is raised here."""
     files = resolve_inputs(loaded)
     jobs = build_jobs(loaded, files)
     problems = check_overrides(loaded.config.executor.slurm, jobs)
+    store = loaded.output_store()
+    if store is not None:
+        problems += store.check()  # the bucket exists, the credentials write (a probe object, deleted)
     if problems:
         raise ConfigError(problems)
     return files, jobs
+
+
+def prepare_store(store: RunStore, loaded: LoadedConfig, fresh: bool) -> None:
+    """Before prepare_output, with `output` on an object store: the staging folder is this store's
+    working copy, and a copy of what the store holds (resume reads the store's markers); --fresh deletes
+    the run in the store too, but only a curator run (never a prefix holding other objects)."""
+    store.claim_staging()
+    if fresh:
+        remote = store.listing()
+        if remote and "run.json" not in remote:
+            raise CuratorError(
+                f"output: {store.key('')} holds objects but no curator run (no run.json); refusing to "
+                "delete them with --fresh. Choose another output."
+            )
+        store.delete_run()
+        for child in store.staging.iterdir():
+            if child.name != STAGING_NOTE:
+                shutil.rmtree(child) if child.is_dir() else child.unlink()
+        return
+    remote = store.listing()
+    if remote and "run.json" not in remote:
+        raise CuratorError(
+            f"output: {store.key('')} is not empty and holds no curator run. Choose another output."
+        )
+    if remote:
+        store.get("run.json")  # before copying the run: is it a run of this config?
+        previous = json.loads((store.staging / "run.json").read_text())
+        if previous.get("config_fingerprint") != config_fingerprint(loaded):
+            raise CuratorError(
+                f"output: {store.key('')} holds a run of a different config ({previous.get('config_path')}, "
+                f"name '{previous.get('name')}'). Rerun with --fresh to start over there, or set another output."
+            )
+    store.pull()
 
 
 def executor_for(kind: str, verbose: bool = False) -> Executor:
@@ -171,16 +211,21 @@ def run(
         loaded.config.executor.kind = executor
     files, jobs = plan(loaded)  # every config/model/file problem surfaces here, before any work
     layout = RunLayout(loaded.output_dir)
+    store = loaded.output_store()
     runner = executor_for(loaded.config.executor.kind, verbose)
     # never delete (--fresh) or resume a folder that a run or queued jobs still write to
     for either in (LocalExecutor(), SlurmExecutor()):  # a folder may switch executor between runs
         either.ensure_idle(layout)
     try:
+        if store is not None:
+            prepare_store(store, loaded, fresh)
         previous = prepare_output(layout, loaded, fresh)
         record = run_record(loaded, files, jobs, previous)
         if runner.kind == "local":
             record["local"] = LocalExecutor.owner()
         write_json_atomic(layout.run_json, record)
+        if store is not None:
+            store.put("run.json")
     except OSError as e:
         raise _disk_error(e, layout) from e
     t0 = time.time()
@@ -190,15 +235,20 @@ def run(
         record["status"] = "failed"
         with suppress(OSError):  # the disk may be full
             write_json_atomic(layout.run_json, record)
+        if store is not None:
+            with suppress(Exception):  # logs and stats so far, for `curator status`; the task's error matters
+                store.push_all()
         if isinstance(e, OSError):
             raise _disk_error(e, layout) from e
         raise
     if not runner.waits:
         record["status"] = "submitted"
         write_json_atomic(layout.run_json, record)
+        if store is not None:
+            store.push_all()  # launch scripts, slurm_jobs.json; the finalize job uploads the rest
         return record
     try:
-        finalize(layout, record, seconds=time.time() - t0)
+        finalize(layout, record, seconds=time.time() - t0, store=store)
     except OSError as e:
         raise _disk_error(e, layout) from e
     return record
@@ -214,8 +264,16 @@ def _disk_error(e: OSError, layout: RunLayout) -> CuratorError | OSError:
     )
 
 
-def finalize(layout: RunLayout, record: dict | None = None, seconds: float | None = None) -> dict:
-    """(Re)build stats (and the report) from the logs; mark the run finished. Also used after Slurm runs."""
+def finalize(
+    layout: RunLayout,
+    record: dict | None = None,
+    seconds: float | None = None,
+    store: RunStore | None = None,
+) -> dict:
+    """(Re)build stats (and the report) from the logs; mark the run finished. Also used after Slurm runs.
+    With an output store (given, or named by the staging folder's note: `curator finalize` in Slurm's
+    last job), every side file is uploaded, run.json last."""
+    store = store or RunStore.of_staging(layout.root)
     record = record or json.loads(layout.run_json.read_text())
     write_stage_stats(record["jobs"], layout)
     record["finished_at"] = _now()
@@ -231,4 +289,6 @@ def finalize(layout: RunLayout, record: dict | None = None, seconds: float | Non
             write_report = None
         if write_report is not None:
             write_report(layout.root)
+    if store is not None:
+        store.push_all(last=("run.json",))  # status `done` is the last object written
     return record

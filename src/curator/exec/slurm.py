@@ -31,6 +31,7 @@ from curator.config.schema import SlurmConfig
 from curator.core.atomic import write_json_atomic
 from curator.core.errors import ConfigError, CuratorError
 from curator.core.paths import RunLayout
+from curator.core.store import RunStore, run_task
 from curator.exec.state import TaskCounts, completed_tasks, read_run
 
 if TYPE_CHECKING:
@@ -148,6 +149,10 @@ class CuratorSlurmExecutor(SlurmPipelineExecutor):
     """datatrove's Slurm executor, with fresh steps for every task and without its extra merge_stats
     job per array (`curator finalize` builds OUTPUT/stats/ from the same per-task files, once)."""
 
+    def __init__(self, *args, store: RunStore | None = None, **kwargs):
+        self.store = store  # output on an object store: each task uploads its outputs, then its marker
+        super().__init__(*args, **kwargs)
+
     def launch_merge_stats(self) -> None:
         return None
 
@@ -157,7 +162,8 @@ class CuratorSlurmExecutor(SlurmPipelineExecutor):
         pipeline = self.pipeline
         self.pipeline = deepcopy(pipeline)
         try:
-            return super()._run_for_rank(rank, local_rank, node_rank)
+            body = super()._run_for_rank
+            return run_task(self, rank, self.store, lambda: body(rank, local_rank, node_rank))
         finally:
             self.pipeline = pipeline
 
@@ -219,6 +225,7 @@ def _submit_array(
         job_id_retriever=recorder,
         logging_dir=str(logs),
         tasks_per_job=shape.tasks_per_job,
+        store=loaded.output_store(),
     )
     try:
         executor.launch_job()
