@@ -74,11 +74,14 @@ def shared_with_workers(pipeline: list, preload: bool = True):
     inherit (Python's advice for fork without exec)."""
     from curator.core.preload import preload as preload_steps
 
+    done = {"preload": 0.0}  # seconds of the preload, once per job (run.json job_seconds)
     if preload:
+        start = time.perf_counter()
         preload_steps(pipeline)
+        done["preload"] = round(time.perf_counter() - start, 2)
     gc.freeze()
     try:
-        yield
+        yield done
     finally:
         gc.unfreeze()
 
@@ -370,7 +373,7 @@ class LocalExecutor:
                 click.echo(f"{job.name}: {len(todo)} of {job.tasks} tasks to run", err=True)
             wall, cpu = time.perf_counter(), cpu_seconds()
             try:
-                with shared_with_workers(job.pipeline, preload=bool(todo)):
+                with shared_with_workers(job.pipeline, preload=bool(todo)) as shared:
                     runner.run(tick=progress.refresh if progress is not None else None)
             except TaskFailed:
                 with suppress(OSError):  # the stats so far (rebuilt on resume); the disk may be full
@@ -387,6 +390,7 @@ class LocalExecutor:
             seconds[job.name] = {
                 "wall": round(time.perf_counter() - wall, 2),
                 "cpu": round(cpu_seconds() - cpu, 2),
+                "preload": shared["preload"],
             }
             if progress is not None:
                 progress.job_finished(job)
