@@ -69,7 +69,8 @@ def test_labels_met_most_recent_first_within_age_and_limit(tmp_path, monkeypatch
 
 
 def test_the_preload_stops_at_its_memory_bound_and_skips_what_fails(monkeypatch):
-    assert preload_splitters(["eng_Latn"], max_mb=-1) == []  # over the bound before the first
+    assert preload_splitters(["eng_Latn"], max_mb=-1) == []  # over the memory bound before the first
+    assert preload_splitters(["eng_Latn"], max_seconds=-1) == []  # over the time bound
     import curator.text.words as words
 
     def splitter(label):

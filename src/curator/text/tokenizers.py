@@ -44,7 +44,6 @@ NEEDS_DOWNLOAD = frozenset({"StanzaTokenizer", "TibetanTokenizer"})
 MULTILINGUAL_KEY = "und_Cyrl"
 # what a run's filters met recently and the local executor loads before forking (`labels_met`)
 MET_MAX_AGE_DAYS = 30
-MET_MAX_LABELS = 24
 
 
 @dataclass(frozen=True)
@@ -165,10 +164,10 @@ def note_met(label: str) -> None:
 
 
 def labels_met(
-    max_age_days: float = MET_MAX_AGE_DAYS, limit: int = MET_MAX_LABELS, now: float | None = None
+    max_age_days: float = MET_MAX_AGE_DAYS, limit: int | None = None, now: float | None = None
 ) -> list[str]:
     """The tokenizer labels runs' filters met on this machine in the last `max_age_days`, most recent
-    first, at most `limit` (bounds the memory and time a preload may spend on languages a job lacks)."""
+    first (a preload that stops at its budget keeps the current workload's), at most `limit`."""
     try:
         entries = [(e.stat().st_mtime, e.name) for e in os.scandir(_met_dir()) if e.is_file()]
     except OSError:

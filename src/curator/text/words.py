@@ -14,6 +14,7 @@ document for a tokenizer that sees the whole text (Thai, Chinese, Japanese, Indi
 from __future__ import annotations
 
 import os
+import time
 from functools import cache
 from itertools import chain
 
@@ -29,21 +30,28 @@ def word_splitter(label: str) -> WordSplitter:
     return WordSplitter(label)
 
 
-PRELOAD_MAX_MB = 1500  # memory a preload may add to the process (Korean's Kiwi alone: ~470 MB)
+PRELOAD_MAX_MB = 1500  # memory a preload may add to the process (Korean's Kiwi alone: ~450 MB)
+PRELOAD_MAX_SECONDS = 30.0  # time it may take: the tasks wait for it (bench's 17 languages: 10-20 s)
 
 
-def preload_splitters(labels: list[str] | None = None, max_mb: float = PRELOAD_MAX_MB) -> list[str]:
+def preload_splitters(
+    labels: list[str] | None = None, max_mb: float = PRELOAD_MAX_MB, max_seconds: float = PRELOAD_MAX_SECONDS
+) -> list[str]:
     """Load the splitters (tokenizer + chunk cache) of `labels`, by default those this machine's runs
-    met lately (tokenizers.labels_met), and return the labels loaded. Called where the local executor
-    forks a job's tasks: each task then finds them loaded (shared copy-on-write, so loaded once for
-    all workers instead of once per task, in its first document of the language: Korean ~2 s,
-    Indonesian ~5 s). Stops once the process grew by `max_mb`: a label met in another run may be
-    absent from this job. A label that fails to load is left to the task, which reports it where a
-    document needs it."""
-    loaded, start = [], _rss_mb()
+    met lately (tokenizers.labels_met, most recent first), and return the labels loaded. Called where
+    the local executor forks a job's tasks: each task then finds them loaded (shared copy-on-write:
+    loaded once for all workers) instead of loading each in its first document of the language
+    (Korean ~2-4 s, Malay ~3-6 s). Stops once it took `max_seconds` or the process grew by `max_mb`:
+    a label met in another run may be absent from this job, and a task loads what it lacks itself.
+    A label that fails to load is left to the task, which reports it where a document needs it."""
+    loaded, start_mb, start = [], _rss_mb(), time.perf_counter()
     for label in labels_met() if labels is None else labels:
-        if start is not None and (_rss_mb() or 0) - start > max_mb:
-            logger.info(f"preload: stopped at {max_mb:.0f} MB, before tokenizer '{label}'")
+        grown = (_rss_mb() or 0) - start_mb if start_mb is not None else 0
+        if grown > max_mb or time.perf_counter() - start > max_seconds:
+            logger.info(
+                f"preload: stopped after {len(loaded)} word tokenizers ({grown:.0f} MB, "
+                f"{time.perf_counter() - start:.1f} s), before '{label}': tasks load the others they meet"
+            )
             break
         try:
             word_splitter(label)
