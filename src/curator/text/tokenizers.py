@@ -23,6 +23,7 @@ import os
 import time
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 from datatrove.utils.logging import logger
 from datatrove.utils.word_tokenizers import (
@@ -147,7 +148,7 @@ def _jieba_cache_in_cache_root(tokenizer: WordTokenizer) -> None:
     jieba.dt.tmp_dir = str(folder)
 
 
-def _met_dir():
+def _met_dir() -> Path:
     return cache_root() / "tokenizers-met"
 
 
