@@ -33,7 +33,7 @@ from datatrove.utils.word_tokenizers import (
     load_word_tokenizer,
 )
 
-from curator.core.compat import regex_code_cache
+from curator.core.compat import datatrove_distribution_index, regex_code_cache
 from curator.core.errors import CuratorError
 from curator.core.paths import cache_root
 
@@ -95,6 +95,7 @@ def _problem(key: str) -> tuple[str | None, bool]:
 @cache
 def resolve(label: str) -> TokenizerChoice:
     """The first usable candidate of `label` (see the module's docstring). Cached per process."""
+    datatrove_distribution_index()  # datatrove's package checks: one metadata scan, not one per package
     problems, not_installed = [], None
     for key in candidates(label):
         problem, missing_package = _problem(key)
