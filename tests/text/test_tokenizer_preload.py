@@ -80,3 +80,23 @@ def test_the_preload_stops_at_its_memory_bound_and_skips_what_fails(monkeypatch)
 
     monkeypatch.setattr(words, "word_splitter", splitter)
     assert preload_splitters(["tha_Thai", "eng_Latn"]) == ["eng_Latn"]  # left to the task
+
+
+def test_the_filters_preload_only_for_several_tasks(monkeypatch):
+    """The executor says how many tasks fork (core/preload passes `tasks` to hooks that take it):
+    for one task, loading in the parent would only add the languages it may not meet."""
+    import curator.stages.filters.fused as fused
+    from curator.core.preload import preload
+
+    calls = []
+    monkeypatch.setattr(fused, "preload_splitters", lambda: calls.append("loaded"))
+
+    class Plain:  # a hook without `tasks` is called as before
+        def preload(self):
+            calls.append("plain")
+
+    preload([FusedHeuristicFilter(), Plain()], tasks=1)
+    assert calls == ["plain"]
+    preload([FusedHeuristicFilter()], tasks=2)
+    preload([FusedHeuristicFilter()])  # unknown: preload
+    assert calls == ["plain", "loaded", "loaded"]

@@ -293,11 +293,13 @@ class FusedHeuristicFilter(CuratorFilter):
             rules = self._languages[language] = LanguageRules(profile)
         return rules
 
-    def preload(self) -> None:
+    def preload(self, tasks: int | None = None) -> None:
         """Before the local executor forks the tasks: the word tokenizers runs on this machine met
         lately, loaded once for every task (a language a task meets that is not among them loads in
-        its `prepare`, counted as start-up)."""
-        preload_splitters()
+        its `prepare`, counted as start-up). Not for a single task: it would load in the parent
+        what it loads itself, plus languages it may not meet."""
+        if tasks is None or tasks > 1:
+            preload_splitters()
 
     def prepare(self, doc: Document) -> None:
         """A new language's profile and word tokenizer (spaCy rules, a dictionary, a model: up to
