@@ -165,7 +165,8 @@ def test_regex_code_cache_rebuilds_a_damaged_entry_and_skips_short_patterns(tmp_
 def test_datatrove_distribution_index_gives_datatrove_answers(warnings_logged, monkeypatch):
     from datatrove.utils import _import_utils
 
-    stock = _import_utils.__dict__["_is_distribution_available"]
+    current = _import_utils._is_distribution_available  # patched already if a tokenizer was resolved
+    stock = getattr(current, "original", current)
     monkeypatch.setattr(_import_utils, "_is_distribution_available", stock)  # restored after the test
     # installed, missing, a capitalised name (datatrove compares Name.lower() with the name as given)
     names = ["spacy", "jieba", "kiwipiepy", "indic-nlp-library", "no-such-dist", "SpaCy", "fasttext"]

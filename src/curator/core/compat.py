@@ -305,7 +305,8 @@ def datatrove_distribution_index() -> None:
         return
     from datatrove.utils import _import_utils
 
-    if getattr(_import_utils._is_distribution_available, "curator_index", False):
+    original = _import_utils._is_distribution_available
+    if getattr(original, "curator_index", False):
         return
     names: set[str] | None = None
 
@@ -321,4 +322,5 @@ def datatrove_distribution_index() -> None:
         return True if distribution_name in names else None
 
     available.curator_index = True
+    available.original = original  # datatrove's own (tests compare against it)
     _import_utils._is_distribution_available = available
