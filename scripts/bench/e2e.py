@@ -424,6 +424,12 @@ def report(names: list[str], results: dict, ratios: dict, docs_in: int, rounds: 
                 f"{stage} {'/'.join(f'{v:.2f}' for v in values)}" for stage, values in startup.items()
             )
             print(f"  {pipeline} {engine}: {cells}  (max {max(max(v) for v in startup.values()):.2f} s)")
+            preloads = {
+                j: t["preload"] for j, t in results[name][-1]["job_seconds"].items() if t.get("preload")
+            }
+            if preloads:  # once per job, in the process the tasks fork from (core/preload.py)
+                cells = ", ".join(f"{job} {seconds:.2f}" for job, seconds in preloads.items())
+                print(f"    + preload before the fork, once per job: {cells}")
     print(
         "\nWall and CPU seconds per job (last run). Outside jobs: the wall of checks and planning; the CPU\n"
         "also of the process's start-up and imports:"
@@ -436,15 +442,18 @@ def report(names: list[str], results: dict, ratios: dict, docs_in: int, rounds: 
 
 def print_job_seconds(result: dict) -> None:
     jobs = result["job_seconds"]
-    rows = [[job, f"{t['wall']:.2f}", f"{t['cpu']:.2f}"] for job, t in jobs.items()]
+    rows = [
+        [job, f"{t['wall']:.2f}", f"{t['cpu']:.2f}", f"{t.get('preload', 0):.2f}"] for job, t in jobs.items()
+    ]
     rows.append(
         [
             "outside jobs",
             f"{result['seconds'] - sum(t['wall'] for t in jobs.values()):.2f}",
             f"{result['cpu_seconds'] - sum(t['cpu'] for t in jobs.values()):.2f}",
+            "",
         ]
     )
-    print_table(["    job", "wall s", "CPU s"], [["    " + r[0], *r[1:]] for r in rows])
+    print_table(["    job", "wall s", "CPU s", "of which preload s"], [["    " + r[0], *r[1:]] for r in rows])
 
 
 if __name__ == "__main__":

@@ -160,3 +160,22 @@ def test_regex_code_cache_rebuilds_a_damaged_entry_and_skips_short_patterns(tmp_
     re.purge()
     assert again == re.compile(_big_pattern())
     assert entry.read_bytes() != b"\x80garbage"
+
+
+def test_datatrove_distribution_index_gives_datatrove_answers(warnings_logged, monkeypatch):
+    from datatrove.utils import _import_utils
+
+    current = _import_utils._is_distribution_available  # patched already if a tokenizer was resolved
+    stock = getattr(current, "original", current)
+    monkeypatch.setattr(_import_utils, "_is_distribution_available", stock)  # restored after the test
+    # installed, missing, a capitalised name (datatrove compares Name.lower() with the name as given)
+    names = ["spacy", "jieba", "kiwipiepy", "indic-nlp-library", "no-such-dist", "SpaCy", "fasttext"]
+    expected = [stock.__wrapped__(name) for name in names]
+    compat.datatrove_distribution_index()
+    patched = _import_utils._is_distribution_available
+    assert patched is not stock and getattr(patched, "curator_index", False)
+    assert [patched(name) for name in names] == expected
+    assert expected[0] is True and expected[4] is None and expected[5] is None
+    compat.datatrove_distribution_index()  # idempotent
+    assert _import_utils._is_distribution_available is patched
+    assert warnings_logged == []

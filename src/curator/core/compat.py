@@ -36,6 +36,7 @@ MEASURED: dict[str, tuple[str, str]] = {
     "url_filter_offline_suffixes": ("datatrove", "0.10.1"),
     "url_filter_cached_lists": ("datatrove", "0.10.1"),
     "regex_code_cache": ("python", "3.11.7"),
+    "datatrove_distribution_index": ("datatrove", "0.10.1"),
 }
 
 _warned: set[str] = set()  # patches whose version warning this process has already logged
@@ -291,3 +292,35 @@ def url_filter_cached_lists(
         url_filter.banned_subwords_automaton.add_word(word, len(url_filter.banned_subwords_automaton))
     url_filter.banned_subwords_automaton.make_automaton()
     url_filter._downloaded = True
+
+
+def datatrove_distribution_index() -> None:
+    """datatrove checks a tokenizer's (or step's) pip distribution by reading the metadata of every
+    installed distribution (`_import_utils._is_distribution_available`, cached per name): ~0.1 s per
+    new name here (200+ distributions; 16 names: 1.8 s -> 0.1 s), in every process that loads
+    tokenizers. One scan builds the set of names and answers every name from it: the
+    same answer (True, or None when missing), as datatrove compares `Name.lower()` with the name as
+    given. Idempotent; on another datatrove its own check stays."""
+    if not applies("datatrove_distribution_index"):
+        return
+    from datatrove.utils import _import_utils
+
+    original = _import_utils._is_distribution_available
+    if getattr(original, "curator_index", False):
+        return
+    names: set[str] | None = None
+
+    def available(distribution_name: str):
+        nonlocal names
+        if names is None:
+            names = set()
+            for dist in metadata.distributions():
+                meta = getattr(dist, "metadata", None)
+                name = meta.get("Name") if meta is not None else None
+                if name:
+                    names.add(name.lower())
+        return True if distribution_name in names else None
+
+    available.curator_index = True
+    available.original = original  # datatrove's own (tests compare against it)
+    _import_utils._is_distribution_available = available

@@ -9,6 +9,7 @@ task (rank, data). Slurm tasks start their own processes: there preloading does 
 from __future__ import annotations
 
 import importlib
+import inspect
 from contextlib import suppress
 
 
@@ -19,9 +20,11 @@ def import_if_installed(*modules: str) -> None:
             importlib.import_module(name)
 
 
-def preload(pipeline: list) -> None:
-    """Run the `preload()` of every step of `pipeline` that has one."""
+def preload(pipeline: list, tasks: int | None = None) -> None:
+    """Run the `preload()` of every step of `pipeline` that has one. A hook with a `tasks` parameter
+    gets how many tasks will fork from this process (None: unknown): loading what a task may not
+    need only pays when several tasks share it (the filters' word tokenizers)."""
     for step in pipeline:
         hook = getattr(step, "preload", None)
         if callable(hook):
-            hook()
+            hook(tasks=tasks) if "tasks" in inspect.signature(hook).parameters else hook()

@@ -69,17 +69,20 @@ def cpu_seconds() -> float:
 
 
 @contextmanager
-def shared_with_workers(pipeline: list, preload: bool = True):
+def shared_with_workers(pipeline: list, preload: bool = True, tasks: int | None = None):
     """Prepare this process for a job's tasks to fork from it: the steps' preload (imports every task
     would repeat), then a GC freeze, so the tasks' collections neither scan nor copy the objects they
     inherit (Python's advice for fork without exec)."""
     from curator.core.preload import preload as preload_steps
 
+    done = {"preload": 0.0}  # seconds of the preload, once per job (run.json job_seconds)
     if preload:
-        preload_steps(pipeline)
+        start = time.perf_counter()
+        preload_steps(pipeline, tasks)
+        done["preload"] = round(time.perf_counter() - start, 2)
     gc.freeze()
     try:
-        yield
+        yield done
     finally:
         gc.unfreeze()
 
@@ -382,7 +385,7 @@ class LocalExecutor:
                 click.echo(f"{job.name}: {len(todo)} of {job.tasks} tasks to run", err=True)
             wall, cpu = time.perf_counter(), cpu_seconds()
             try:
-                with shared_with_workers(job.pipeline, preload=bool(todo)):
+                with shared_with_workers(job.pipeline, preload=bool(todo), tasks=len(todo)) as shared:
                     runner.run(tick=progress.refresh if progress is not None else None)
             except TaskFailed:
                 with suppress(OSError):  # the stats so far (rebuilt on resume); the disk may be full
@@ -399,6 +402,7 @@ class LocalExecutor:
             seconds[job.name] = {
                 "wall": round(time.perf_counter() - wall, 2),
                 "cpu": round(cpu_seconds() - cpu, 2),
+                "preload": shared["preload"],
             }
             if progress is not None:
                 progress.job_finished(job)

@@ -19,8 +19,11 @@ resolution (`LanguageProfile.tokenizer_key`).
 
 from __future__ import annotations
 
+import os
+import time
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 from datatrove.utils.logging import logger
 from datatrove.utils.word_tokenizers import (
@@ -30,7 +33,7 @@ from datatrove.utils.word_tokenizers import (
     load_word_tokenizer,
 )
 
-from curator.core.compat import regex_code_cache
+from curator.core.compat import datatrove_distribution_index, regex_code_cache
 from curator.core.errors import CuratorError
 from curator.core.paths import cache_root
 
@@ -40,6 +43,8 @@ SCRIPT_ALIASES = {"Hans": "Hani", "Hant": "Hani", "Kore": "Hang"}
 NEEDS_DOWNLOAD = frozenset({"StanzaTokenizer", "TibetanTokenizer"})
 # datatrove's key for spaCy's multilingual "xx" tokenizer, the words of the WhitespaceTokenizer fallback
 MULTILINGUAL_KEY = "und_Cyrl"
+# what a run's filters met recently and the local executor loads before forking (`labels_met`)
+MET_MAX_AGE_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,7 @@ def _problem(key: str) -> tuple[str | None, bool]:
 @cache
 def resolve(label: str) -> TokenizerChoice:
     """The first usable candidate of `label` (see the module's docstring). Cached per process."""
+    datatrove_distribution_index()  # datatrove's package checks: one metadata scan, not one per package
     problems, not_installed = [], None
     for key in candidates(label):
         problem, missing_package = _problem(key)
@@ -122,9 +128,54 @@ def word_tokenizer(label: str) -> WordTokenizer:
     the long patterns spaCy compiles while loading come from the machine's regex cache
     (core.compat.regex_code_cache: French's tokenizer 12 s → well under a second)."""
     tokenizer = resolve(label).tokenizer
+    _jieba_cache_in_cache_root(tokenizer)
     with regex_code_cache(cache_root() / "regex"):
         getattr(tokenizer, "tokenizer", None)  # datatrove's tokenizers load on first access of `tokenizer`
+    tokenizer.word_tokenize("a")  # Kiwi loads its model at its first text (~1 s): here, not in a document
     return tokenizer
+
+
+def _jieba_cache_in_cache_root(tokenizer: WordTokenizer) -> None:
+    """spaCy's Chinese segmenter, jieba, builds its prefix dictionary (~2.5 s) unless it finds the
+    pickled one it keeps in the temp folder, which is empty on many cluster nodes and in containers:
+    keep it in curator's cache instead (jieba's `tmp_dir` setting; jieba rebuilds it when its
+    dictionary is newer, so the words are the same)."""
+    if "jieba" not in repr(getattr(tokenizer, "config", None)):
+        return
+    import jieba
+
+    folder = cache_root() / "jieba"
+    folder.mkdir(parents=True, exist_ok=True)
+    jieba.dt.tmp_dir = str(folder)
+
+
+def _met_dir() -> Path:
+    return cache_root() / "tokenizers-met"
+
+
+def note_met(label: str) -> None:
+    """Record that a run's filters met `label` (an empty file per label; its time = last met), so
+    that the next job on this machine loads its tokenizer once before forking its tasks (`labels_met`).
+    Losing the record costs time only."""
+    folder = _met_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / label).touch()
+    except OSError:
+        pass
+
+
+def labels_met(
+    max_age_days: float = MET_MAX_AGE_DAYS, limit: int | None = None, now: float | None = None
+) -> list[str]:
+    """The tokenizer labels runs' filters met on this machine in the last `max_age_days`, most recent
+    first (a preload that stops at its budget keeps the current workload's), at most `limit`."""
+    try:
+        entries = [(e.stat().st_mtime, e.name) for e in os.scandir(_met_dir()) if e.is_file()]
+    except OSError:
+        return []
+    oldest = (time.time() if now is None else now) - max_age_days * 86400
+    return [name for mtime, name in sorted(entries, reverse=True) if mtime >= oldest][:limit]
 
 
 def tokenizer_problem(key: str) -> str | None:

@@ -35,6 +35,7 @@ from curator.stages.dedup.minhash import MinhashScheme, band_keys, signatures, t
 from curator.stages.dedup.shingles import Shingler
 from curator.text.profiles import load_profile
 from curator.text.tokenizers import resolve, word_tokenizer
+from curator.text.words import preload_splitters
 
 
 class DedupSignatures(PipelineStep):
@@ -67,10 +68,14 @@ class DedupSignatures(PipelineStep):
         self._shinglers: dict[str, Shingler] = {}
         self._startup = 0.0  # seconds loading languages' tokenizers in this task (counted as start-up)
 
-    def preload(self) -> None:
-        """Most languages' word tokenizers are spaCy's: import it once for all the job's tasks."""
+    def preload(self, tasks: int | None = None) -> None:
+        """Most languages' word tokenizers are spaCy's: import it once for all the job's tasks, and
+        with several tasks load those this machine's runs met lately (as the filters do; a no-op
+        after the filters' preload in the same job)."""
         if self.minhash:
             import_if_installed("spacy")
+            if tasks is None or tasks > 1:
+                preload_splitters()
 
     def group(self, doc: Document) -> bytes:
         """Documents are only compared within a group: their language (and dump, with scope per_dump)."""

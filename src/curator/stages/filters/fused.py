@@ -28,7 +28,8 @@ from curator.core.filter_base import CuratorFilter
 from curator.stages.filters.ngrams import NgramStats
 from curator.text.profiles import LanguageProfile, load_profile
 from curator.text.rules import FAMILIES, Rule, apply_config, enabled, family_enabled, rule
-from curator.text.words import WordSplitter, word_splitter
+from curator.text.tokenizers import note_met
+from curator.text.words import WordSplitter, preload_splitters, word_splitter
 
 PARAGRAPH_BREAK = re.compile(r"\n{2,}")
 BULLETS = ("•", "-")
@@ -292,10 +293,21 @@ class FusedHeuristicFilter(CuratorFilter):
             rules = self._languages[language] = LanguageRules(profile)
         return rules
 
+    def preload(self, tasks: int | None = None) -> None:
+        """Before the local executor forks the tasks: the word tokenizers runs on this machine met
+        lately, loaded once for every task (a language a task meets that is not among them loads in
+        its `prepare`, counted as start-up). Not for a single task: it would load in the parent
+        what it loads itself, plus languages it may not meet."""
+        if tasks is None or tasks > 1:
+            preload_splitters()
+
     def prepare(self, doc: Document) -> None:
         """A new language's profile and word tokenizer (spaCy rules, a dictionary, a model: up to
-        seconds) load here, counted as start-up, not in the document's time."""
-        self.rules_for(doc_language(doc))
+        seconds) load here, counted as start-up, not in the document's time. The language's tokenizer
+        is noted as met on this machine, for the next job's `preload`."""
+        language = doc_language(doc)
+        if language not in self._languages:
+            note_met(self.rules_for(language).profile.tokenizer_key)
 
     def filter(self, doc: Document) -> bool | tuple[bool, str]:
         reason = self.rules_for(doc_language(doc)).first_failure(doc.text)

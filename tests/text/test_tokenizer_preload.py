@@ -1,0 +1,105 @@
+"""Word tokenizers loaded before the local executor forks: the same words in the forked tasks as
+datatrove's own tokenizer gives, and the record of the languages a run's filters met."""
+
+import multiprocessing as mp
+import os
+import time
+
+from datatrove.data import Document
+from datatrove.utils.text import split_into_words
+from datatrove.utils.word_tokenizers import load_tokenizer_assignments
+
+from curator.stages.filters.fused import FusedHeuristicFilter
+from curator.text.tokenizers import labels_met, note_met, resolve
+from curator.text.words import preload_splitters, word_splitter
+from tests.conftest import shared_data
+
+# the loads that differ from datatrove's: Kiwi warmed at load, jieba's cache in curator's cache,
+# and a spaCy language with ~48k special cases (Malay)
+LABELS = {"kor_Hang": "kor", "cmn_Hani": "zho", "msa_Latn": "msa", "fra_Latn": "fra"}
+
+
+def documents(code: str) -> list[str]:
+    lines = shared_data(f"lid-dev/{code}.txt").read_text(encoding="utf-8").splitlines()
+    return ["\n".join(lines[i : i + 10]) for i in range(0, len(lines), 10)]
+
+
+def _words_in_task(queue, label: str, texts: list[str]) -> None:
+    queue.put([word_splitter(label).words(text) for text in texts])
+
+
+def test_a_forked_task_splits_as_datatrove_after_the_preload(tmp_path, monkeypatch):
+    monkeypatch.setenv("CURATOR_CACHE_DIR", str(tmp_path))  # jieba's dictionary cache is built here
+    import jieba
+
+    jieba_fresh = not jieba.dt.initialized  # else an earlier test of this process loaded it
+    assert preload_splitters(list(LABELS)) == list(LABELS)
+    fork = mp.get_context("fork")
+    for label, code in LABELS.items():
+        texts = documents(code)
+        queue = fork.Queue()
+        task = fork.Process(target=_words_in_task, args=(queue, label, texts))
+        task.start()
+        words = queue.get(timeout=300)
+        task.join()
+        stock = load_tokenizer_assignments()[resolve(label).key]()  # a new object, loaded by datatrove
+        assert words == [split_into_words(text, stock) for text in texts], label
+        assert sum(map(len, words)) > 1000
+    if jieba_fresh and "jieba" in repr(getattr(word_splitter("cmn_Hani").tokenizer, "config", None)):
+        assert list((tmp_path / "jieba").glob("*.cache"))  # or jieba kept it in the temp folder
+
+
+def test_the_filters_note_the_tokenizers_they_meet(tmp_path, monkeypatch):
+    monkeypatch.setenv("CURATOR_CACHE_DIR", str(tmp_path))
+    docs = [
+        Document(text="Ein kurzer Text.", id="1", metadata={"language": "deu_Latn"}),
+        Document(text="A short text.", id="2", metadata={"language": "eng_Latn"}),
+    ]
+    list(FusedHeuristicFilter().run(iter(docs)))
+    assert sorted(labels_met()) == ["deu_Latn", "eng_Latn"]
+
+
+def test_labels_met_most_recent_first_within_age_and_limit(tmp_path, monkeypatch):
+    monkeypatch.setenv("CURATOR_CACHE_DIR", str(tmp_path))
+    assert labels_met() == []  # nothing recorded: nothing preloaded
+    now = time.time()
+    for age_days, label in [(40, "ind_Latn"), (2, "deu_Latn"), (1, "kor_Hang"), (3, "eng_Latn")]:
+        note_met(label)
+        path = tmp_path / "tokenizers-met" / label
+        os.utime(path, (now - age_days * 86400, now - age_days * 86400))
+    assert labels_met(now=now) == ["kor_Hang", "deu_Latn", "eng_Latn"]  # ind_Latn: too old
+    assert labels_met(limit=2, now=now) == ["kor_Hang", "deu_Latn"]
+
+
+def test_the_preload_stops_at_its_memory_bound_and_skips_what_fails(monkeypatch):
+    assert preload_splitters(["eng_Latn"], max_mb=-1) == []  # over the memory bound before the first
+    assert preload_splitters(["eng_Latn"], max_seconds=-1) == []  # over the time bound
+    import curator.text.words as words
+
+    def splitter(label):
+        if label == "tha_Thai":
+            raise ImportError("pythainlp is not installed")  # a package missing on this machine
+        return word_splitter(label)
+
+    monkeypatch.setattr(words, "word_splitter", splitter)
+    assert preload_splitters(["tha_Thai", "eng_Latn"]) == ["eng_Latn"]  # left to the task
+
+
+def test_the_filters_preload_only_for_several_tasks(monkeypatch):
+    """The executor says how many tasks fork (core/preload passes `tasks` to hooks that take it):
+    for one task, loading in the parent would only add the languages it may not meet."""
+    import curator.stages.filters.fused as fused
+    from curator.core.preload import preload
+
+    calls = []
+    monkeypatch.setattr(fused, "preload_splitters", lambda: calls.append("loaded"))
+
+    class Plain:  # a hook without `tasks` is called as before
+        def preload(self):
+            calls.append("plain")
+
+    preload([FusedHeuristicFilter(), Plain()], tasks=1)
+    assert calls == ["plain"]
+    preload([FusedHeuristicFilter()], tasks=2)
+    preload([FusedHeuristicFilter()])  # unknown: preload
+    assert calls == ["plain", "loaded", "loaded"]
