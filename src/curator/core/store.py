@@ -35,10 +35,10 @@ from curator.core.remote import (
     RetryPolicy,
     StorageOptions,
     _fs,
-    _what_to_do,
     classify,
     redact,
     redact_options,
+    what_to_do,
 )
 
 STAGING_NOTE = ".curator-staging.json"  # in the staging folder: which store it is a working copy of
@@ -128,7 +128,7 @@ class RunStore:
     def _advice(self, reason: str) -> str:
         bucket = self.url.split("://", 1)[-1].split("/", 1)[0]
         if reason == "forbidden":
-            return _what_to_do(reason).replace("input.storage_options", "output_store.storage_options")
+            return what_to_do(reason).replace("input.storage_options", "output_store.storage_options")
         if reason == "not_found":
             return f"check that the bucket '{bucket}' exists (create it, or fix `output`)"
         return "rerun the same command when the store is reachable again: finished tasks are kept"
