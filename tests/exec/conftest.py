@@ -1,11 +1,15 @@
-"""The Slurm tests need the single-node Slurm of scripts/slurm-local.sh. Under CI (which starts it)
-its absence is a failure, elsewhere a skip."""
+"""Fixtures of the executor tests: the single-node Slurm of scripts/slurm-local.sh (under CI, which
+starts it, its absence is a failure, elsewhere a skip), an S3 server on loopback, and the run config
+and output reading the remote-input tests share."""
 
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
+import pyarrow.dataset as ds
 import pytest
+import yaml
 
 READY_STATES = {"idle", "mixed", "allocated", "completing"}
 
@@ -50,3 +54,24 @@ def s3_server(monkeypatch):
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
     server.stop()
+
+
+def write_run_config(folder: Path, name: str, run_name: str, inp: dict, stages: list) -> Path:
+    """A two-task local run of `stages` over `inp`, output in folder/name, no report."""
+    cfg = {
+        "name": run_name,
+        "input": inp,
+        "output": str(folder / name),
+        "executor": {"tasks": 2, "workers": 1},
+        "report": False,
+        "stages": stages,
+    }
+    path = folder / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+def output_documents(out: Path) -> dict[str, str]:
+    """id -> text of a run's OUTPUT/data."""
+    rows = ds.dataset(out / "data", format="parquet").to_table(columns=["id", "text"]).to_pylist()
+    return {r["id"]: r["text"] for r in rows}

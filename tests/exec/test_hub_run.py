@@ -10,14 +10,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pyarrow.dataset as ds
 import pytest
-import yaml
 from click.testing import CliRunner
 
 from curator.cli import main
 from tests.cc_server import cc_tree
 from tests.conftest import SAMPLE_DIR, shared_data
+from tests.exec.conftest import output_documents as documents
+from tests.exec.conftest import write_run_config
 from tests.hub_server import HubRepo, HubServer, as_a_user, parquet_shards
 
 REPO = "curator-test/cc-docs"
@@ -50,22 +50,7 @@ def hub(files, tmp_path_factory):
 
 def write_config(folder: Path, name: str, inp: dict, hub: HubServer | None = None) -> Path:
     options = {"endpoint": hub.url} if hub else {}
-    cfg = {
-        "name": "hub",
-        "input": {"storage_options": options, "network": FAST, **inp},
-        "output": str(folder / name),
-        "executor": {"tasks": 2, "workers": 1},
-        "report": False,
-        "stages": STAGES,
-    }
-    path = folder / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(cfg))
-    return path
-
-
-def documents(out: Path) -> dict[str, str]:
-    rows = ds.dataset(out / "data", format="parquet").to_table(columns=["id", "text"]).to_pylist()
-    return {r["id"]: r["text"] for r in rows}
+    return write_run_config(folder, name, "hub", {"storage_options": options, "network": FAST, **inp}, STAGES)
 
 
 def cli(*args) -> tuple[int, str]:

@@ -6,9 +6,7 @@ import json
 import re
 from pathlib import Path
 
-import pyarrow.dataset as ds
 import pytest
-import yaml
 from click.testing import CliRunner
 
 from curator.cli import main
@@ -17,6 +15,8 @@ from curator.core.errors import ConfigError, CuratorError
 from curator.exec.run import run
 from tests.cc_server import CCServer, Faults, cc_tree
 from tests.conftest import shared_data
+from tests.exec.conftest import output_documents as documents
+from tests.exec.conftest import write_run_config
 
 STAGES = [{"extract": {"engine": "resiliparse"}}]
 FAST = {"attempts": 12, "backoff_s": 0.01, "max_backoff_s": 0.05, "timeout_s": 10, "check_timeout_s": 3}
@@ -28,22 +28,7 @@ def tree() -> dict[str, Path]:
 
 
 def write_config(folder: Path, name: str, inp: dict) -> Path:
-    cfg = {
-        "name": "remote",
-        "input": {"format": "warc", **inp},
-        "output": str(folder / name),
-        "executor": {"tasks": 2, "workers": 1},
-        "report": False,
-        "stages": STAGES,
-    }
-    path = folder / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(cfg))
-    return path
-
-
-def documents(out: Path) -> dict[str, str]:
-    rows = ds.dataset(out / "data", format="parquet").to_table(columns=["id", "text"]).to_pylist()
-    return {r["id"]: r["text"] for r in rows}
+    return write_run_config(folder, name, "remote", {"format": "warc", **inp}, STAGES)
 
 
 @pytest.fixture(scope="module")
