@@ -34,10 +34,11 @@ class ClassifierSpec(BlockParams):
         POSITIVE_LABEL,
         description=f"label whose probability is the score ({NEGATIVE_LABEL} is the other one of curator's models)",
     )
-    normalization: Literal["curator", "lines", "newlines"] | None = Field(
+    normalization: Literal["curator", "lines", "sentences", "newlines"] | None = Field(
         None,
         description="text preparation: curator (models from `curator quality train`) | lines (curator with line "
-        "breaks as tokens) | newlines (other models); null: what the model's <model>.json names, else curator",
+        "breaks as tokens) | sentences (lines, with the sentence-final marks of every script as . ? !) | newlines "
+        "(other models); null: what the model's <model>.json names, else curator",
     )
 
 

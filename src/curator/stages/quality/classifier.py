@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from curator.core.paths import DEFAULT_QUALITY_MODEL
-from curator.stages.quality.text import Normalization, prepare_text
+from curator.stages.quality.text import NORMALIZATIONS, Normalization, prepare_text
 
 # The shipped default classifier (trained by scripts/train_quality_model.py; see models/PROVENANCE.md).
 DEFAULT_MODEL = DEFAULT_QUALITY_MODEL
@@ -39,7 +39,7 @@ def model_normalization(path: str | Path) -> Normalization:
         value = json.loads(sidecar.read_text(encoding="utf-8")).get("normalization")
     except (OSError, ValueError, AttributeError):
         return "curator"
-    return value if value in ("curator", "lines", "newlines") else "curator"
+    return value if value in NORMALIZATIONS else "curator"
 
 
 class FastTextClassifier:

@@ -5,7 +5,10 @@ Scripts written without spaces between words (Han, kana, Thai, Lao, Khmer, Myanm
 "word" per sentence; a space around each of their characters lets word n-grams act as character
 n-grams there. This is a property of the writing system, not of a language. Punctuation and
 symbols become tokens of their own and digits become 0: they tell prose from menus, footers and
-lists in any language, also in languages the classifier never saw.
+lists in any language, also in languages the classifier never saw. With "sentences", a sentence-final
+mark of any script (Unicode's Sentence_Terminal: । ۔ 。 ። ։ ؟ …) becomes the one mark Latin text uses
+(. ? !): a classifier trained mostly on Latin-script prose learns "a sentence ends here" once, and that
+then holds in scripts it never saw.
 """
 
 from __future__ import annotations
@@ -14,7 +17,10 @@ import unicodedata
 from functools import cache
 from typing import Literal
 
-Normalization = Literal["curator", "lines", "newlines"]
+import regex
+
+Normalization = Literal["curator", "lines", "sentences", "newlines"]
+NORMALIZATIONS: tuple[Normalization, ...] = ("curator", "lines", "sentences", "newlines")
 LINE_BREAK = "⏎"  # "lines": a line break as a token of its own
 
 _UNSPACED_SCRIPTS = (
@@ -47,6 +53,31 @@ def _token_table() -> dict[int, str]:
     return table
 
 
+def sentence_mark(char: str) -> str:
+    """The Latin mark a sentence-final mark of any script stands for: "?" for question marks, "!"
+    for exclamation marks, "." for the rest (full stops, dandas, the Ethiopic and Armenian full
+    stops...). The set is Unicode's Sentence_Terminal property, so every script is covered the same
+    way and none is listed by hand; the name decides the kind."""
+    name = unicodedata.name(char, "")
+    if "QUESTION" in name:
+        return "?"
+    if "EXCLAMATION" in name:
+        return "!"
+    return "."
+
+
+@cache
+def _sentence_table() -> dict[int, str]:
+    """_token_table, with every Sentence_Terminal character mapped to its Latin mark (a token)."""
+    table = dict(_token_table())
+    terminal = regex.compile(r"\p{Sentence_Terminal}")
+    for cp in range(_LAST_CODE_POINT + 1):
+        char = chr(cp)
+        if terminal.match(char):
+            table[cp] = f" {sentence_mark(char)} "
+    return table
+
+
 def prepare_text(text: str, normalization: Normalization = "curator") -> str:
     """One line of text for fastText.
 
@@ -54,12 +85,15 @@ def prepare_text(text: str, normalization: Normalization = "curator") -> str:
     into characters, whitespace collapsed (the shipped model and `curator quality train`);
     "lines": "curator", and each line break a token (⏎): a list of short lines (a menu, a list of
     page titles) then differs from the same words in a paragraph, which "curator" makes one line;
+    "sentences": "lines", and every sentence-final mark of every script one of the tokens . ? !
+    (prose ends its sentences alike in every script; see sentence_mark);
     "newlines": newlines to spaces only (models trained elsewhere, e.g. DCLM's or FineWeb-Edu's
     fastText classifiers).
     """
     if normalization == "newlines":
         return text.replace("\r", " ").replace("\n", " ").strip()
-    if normalization == "lines":
-        lines = (" ".join(line.lower().translate(_token_table()).split()) for line in text.splitlines())
+    if normalization in ("lines", "sentences"):
+        table = _sentence_table() if normalization == "sentences" else _token_table()
+        lines = (" ".join(line.lower().translate(table).split()) for line in text.splitlines())
         return f" {LINE_BREAK} ".join(line for line in lines if line)
     return " ".join(text.lower().translate(_token_table()).split())
