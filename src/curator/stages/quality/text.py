@@ -82,11 +82,11 @@ def prepare_text(text: str, normalization: Normalization = "curator") -> str:
     """One line of text for fastText.
 
     "curator": lower case, digits as 0, punctuation and symbols as tokens, unspaced scripts split
-    into characters, whitespace collapsed (the shipped model and `curator quality train`);
+    into characters, whitespace collapsed (`curator quality train`'s default);
     "lines": "curator", and each line break a token (⏎): a list of short lines (a menu, a list of
     page titles) then differs from the same words in a paragraph, which "curator" makes one line;
     "sentences": "lines", and every sentence-final mark of every script one of the tokens . ? !
-    (prose ends its sentences alike in every script; see sentence_mark);
+    (prose ends its sentences alike in every script; see sentence_mark): the shipped model's;
     "newlines": newlines to spaces only (models trained elsewhere, e.g. DCLM's or FineWeb-Edu's
     fastText classifiers).
     """
