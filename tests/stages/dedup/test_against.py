@@ -7,15 +7,11 @@ import hashlib
 import json
 from pathlib import Path
 
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
-import yaml
 
-from curator.config import load_config
 from curator.core.errors import ConfigError
-from curator.exec.run import run
-from tests.stages.dedup.test_block import near_duplicate
+from tests.stages.dedup.test_block import dedup_run, near_duplicate, rows
 
 REAL_PAGES = Path(__file__).parents[2] / "data" / "filters" / "real_pages.parquet"  # the bench WARC's pages
 
@@ -56,25 +52,6 @@ def halves(tmp_path_factory) -> dict[str, list[str]]:
         "a": [write_jsonl(folder / f"a{k}.jsonl", a[k::2]) for k in range(2)],
         "b": [write_jsonl(folder / f"b{k}.jsonl", b[k::2]) for k in range(2)],
     }
-
-
-def dedup_run(out: Path, paths: list[str], **params) -> Path:
-    config = {
-        "name": out.name,
-        "input": {"format": "jsonl", "paths": paths},
-        "output": str(out),
-        "executor": {"tasks": len(paths), "workers": 2},
-        "stages": [{"dedup": params}],
-        "report": False,
-    }
-    path = out.parent / f"{out.name}.yaml"
-    path.write_text(yaml.safe_dump(config))
-    run(load_config(path))
-    return out
-
-
-def rows(folder: Path) -> dict[str, dict]:
-    return {r["id"]: r for r in ds.dataset(folder, format="parquet").to_table().to_pylist()}
 
 
 def files_state(root: Path) -> dict[str, tuple[int, str]]:

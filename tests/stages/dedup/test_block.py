@@ -55,12 +55,15 @@ def inputs(tmp_path_factory) -> Path:
     return folder
 
 
-def run_dedup(inputs: Path, out: Path, **params):
+def dedup_run(
+    out: Path, paths: list[str], name: str | None = None, tasks: int | None = None, **params
+) -> Path:
+    """A dedup-only run over JSONL `paths` into `out` (one task per path unless `tasks`)."""
     config = {
-        "name": "dedup-test",
-        "input": {"format": "jsonl", "paths": [str(inputs / "*.jsonl")]},
+        "name": name or out.name,
+        "input": {"format": "jsonl", "paths": paths},
         "output": str(out),
-        "executor": {"tasks": 2, "workers": 2},
+        "executor": {"tasks": tasks or len(paths), "workers": 2},
         "stages": [{"dedup": params}],
         "report": False,
     }
@@ -68,6 +71,10 @@ def run_dedup(inputs: Path, out: Path, **params):
     path.write_text(yaml.safe_dump(config))
     run(load_config(path))
     return out
+
+
+def run_dedup(inputs: Path, out: Path, **params):
+    return dedup_run(out, [str(inputs / "*.jsonl")], name="dedup-test", tasks=2, **params)
 
 
 def rows(folder: Path) -> dict[str, dict]:
