@@ -19,7 +19,10 @@ from curator.text.tokenizers import (
 def test_the_label_itself_comes_first():
     choice = resolve("deu_Latn")
     assert (choice.key, choice.fallback_reason) == ("deu_Latn", None)
-    assert word_tokenizer("deu_Latn") is load_word_tokenizer("deu_Latn")
+    assert resolve("deu_Latn").tokenizer is load_word_tokenizer("deu_Latn")
+    # the words come from the same spaCy language over the chunk cache's pipeline (loaded once)
+    assert word_tokenizer("deu_Latn").language == "de" and word_tokenizer("deu_Latn") is word_tokenizer("deu_Latn")
+    assert word_tokenizer("kor_Hang") is load_word_tokenizer("kor_Hang")  # no chunk cache: datatrove's own
 
 
 def test_then_the_umbrella_script_then_the_iso_code():

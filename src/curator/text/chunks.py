@@ -56,9 +56,48 @@ def spacy_language(tokenizer: WordTokenizer) -> str | None:
     zh, ja and vi are spaCy pipelines with a segmenter that sees the whole text."""
     if type(tokenizer) is WhitespaceTokenizer:
         return "xx"
-    if type(tokenizer) is not SpaCyTokenizer or tokenizer.config is not None:
+    if type(tokenizer) not in (SpaCyTokenizer, PipelineWords) or tokenizer.config is not None:
         return None
     return tokenizer.language
+
+
+def words_tokenizer(tokenizer: WordTokenizer) -> WordTokenizer | None:
+    """For a spaCy tokenizer with a chunk cache: a tokenizer whose words are `tokenizer`'s, over the
+    chunk cache's pipeline, so the language's spaCy rules load once per process, not twice
+    (Indonesian: ~2 s each; `PipelineWords`). None for any other tokenizer (it serves itself)."""
+    if type(tokenizer) is not SpaCyTokenizer:
+        return None
+    language = spacy_language(tokenizer)
+    chunks = None if language is None else _chunk_tokens(language)
+    return None if chunks is None else chunks.words
+
+
+class PipelineWords(SpaCyTokenizer):
+    """datatrove's SpaCyTokenizer over a chunk cache's pipeline instead of a pipeline of its own.
+
+    `word_tokenize` is datatrove's: it runs the pipeline on the text and keeps the tokens' texts.
+    The chunk cache's pipeline differs from datatrove's only in its vocabulary's lexical attribute
+    getters (emptied: shape, like_url... are computed for every new string and decide no split), so
+    the tokens and their texts are the same (tests/text/test_words.py checks this on every spaCy
+    language of the LID dev set). Sentences are another matter: spaCy's sentencizer reads `is_punct`,
+    a lexical attribute, so `sent_tokenize` and `span_tokenize` go to datatrove's own tokenizer of the
+    language, loaded at their first use (curator calls neither)."""
+
+    def __init__(self, language: str, nlp):
+        super().__init__(language)
+        self._tokenizer = nlp
+
+    def sent_tokenize(self, text: str) -> list[str]:
+        return _own_pipeline(self.language).sent_tokenize(text)
+
+    def span_tokenize(self, text: str) -> list[tuple[int, int]]:
+        return _own_pipeline(self.language).span_tokenize(text)
+
+
+@cache
+def _own_pipeline(language: str) -> SpaCyTokenizer:
+    """datatrove's SpaCyTokenizer of `language` with a pipeline of its own (lexical attributes on)."""
+    return SpaCyTokenizer(language)
 
 
 def chunk_tokens(tokenizer: WordTokenizer) -> ChunkTokens | None:
@@ -102,6 +141,7 @@ class ChunkTokens:
         self.plain = PlainChunks(nlp.tokenizer)
         self.boundaries = ChunkBoundaries(nlp)
         self.nlp = nlp
+        self.words = PipelineWords(language, nlp)
 
     def fill(self, chunks: Iterable[str]) -> None:
         """Cache the tokens of the chunks not cached yet: plain ones without spaCy, the others in

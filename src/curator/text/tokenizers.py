@@ -36,6 +36,7 @@ from datatrove.utils.word_tokenizers import (
 from curator.core.compat import datatrove_distribution_index, regex_code_cache
 from curator.core.errors import CuratorError
 from curator.core.paths import cache_root
+from curator.text.chunks import words_tokenizer
 
 # ISO 15924 scripts that datatrove's tokenizer table names by their umbrella script.
 SCRIPT_ALIASES = {"Hans": "Hani", "Hant": "Hani", "Kore": "Hang"}
@@ -122,6 +123,8 @@ def multilingual_tokenizer() -> WordTokenizer:
 def word_tokenizer(label: str) -> WordTokenizer:
     """The tokenizer of `label` (a language or a profile's `tokenizer:` key): the same object for a
     label everywhere in the process, as datatrove's own `load_word_tokenizer` caches its objects.
+    It is datatrove's, except for the spaCy languages with a chunk cache: there a `PipelineWords`
+    (same words, over the chunk cache's pipeline: the language's rules load once, not twice).
 
     Its model or rules are loaded here, not in the first document it splits: the caller decides
     where that start-up time is counted (the filters count it as start-up, not per document), and
@@ -130,6 +133,9 @@ def word_tokenizer(label: str) -> WordTokenizer:
     tokenizer = resolve(label).tokenizer
     _jieba_cache_in_cache_root(tokenizer)
     with regex_code_cache(cache_root() / "regex"):
+        shared = words_tokenizer(tokenizer)  # a spaCy language's rules: loaded once, for its chunk cache too
+        if shared is not None:
+            return shared
         getattr(tokenizer, "tokenizer", None)  # datatrove's tokenizers load on first access of `tokenizer`
     tokenizer.word_tokenize("a")  # Kiwi loads its model at its first text (~1 s): here, not in a document
     return tokenizer
