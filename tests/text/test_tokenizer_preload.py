@@ -1,6 +1,7 @@
 """Word tokenizers loaded before the local executor forks: the same words in the forked tasks as
 datatrove's own tokenizer gives, and the record of the languages a run's filters met."""
 
+import json
 import multiprocessing as mp
 import os
 import time
@@ -10,7 +11,7 @@ from datatrove.utils.text import split_into_words
 from datatrove.utils.word_tokenizers import load_tokenizer_assignments
 
 from curator.stages.filters.fused import FusedHeuristicFilter
-from curator.text.tokenizers import labels_met, note_met, resolve
+from curator.text.tokenizers import record_task, resolve, worth_preloading
 from curator.text.words import preload_splitters, word_splitter
 from tests.conftest import shared_data
 
@@ -49,26 +50,60 @@ def test_a_forked_task_splits_as_datatrove_after_the_preload(tmp_path, monkeypat
         assert list((tmp_path / "jieba").glob("*.cache"))  # or jieba kept it in the temp folder
 
 
-def test_the_filters_note_the_tokenizers_they_meet(tmp_path, monkeypatch):
+def test_each_task_records_its_documents_per_tokenizer(tmp_path, monkeypatch):
     monkeypatch.setenv("CURATOR_CACHE_DIR", str(tmp_path))
     docs = [
         Document(text="Ein kurzer Text.", id="1", metadata={"language": "deu_Latn"}),
-        Document(text="A short text.", id="2", metadata={"language": "eng_Latn"}),
+        Document(text="Noch ein Text.", id="2", metadata={"language": "deu_Latn"}),
+        Document(text="A short text.", id="3", metadata={"language": "eng_Latn"}),
     ]
     list(FusedHeuristicFilter().run(iter(docs)))
-    assert sorted(labels_met()) == ["deu_Latn", "eng_Latn"]
+    (record,) = (tmp_path / "tokenizers-met").glob("*.json")
+    assert json.loads(record.read_text()) == {"docs": 3, "labels": {"deu_Latn": 2, "eng_Latn": 1}}
+    assert worth_preloading(tasks=2) == ["deu_Latn", "eng_Latn"]  # the only task met both
 
 
-def test_labels_met_most_recent_first_within_age_and_limit(tmp_path, monkeypatch):
+def _task(tmp_path, labels: dict[str, int], age_days: float = 0, now: float | None = None) -> None:
+    record_task(labels)
+    newest = max((tmp_path / "tokenizers-met").glob("*.json"), key=lambda p: p.stat().st_mtime_ns)
+    os.utime(newest, ((now or time.time()) - age_days * 86400,) * 2)
+    newest.rename(newest.with_name(f"{time.time_ns()}-{len(labels)}-{age_days}.json"))
+
+
+def test_what_is_worth_preloading_is_what_more_than_one_task_would_meet(tmp_path, monkeypatch):
     monkeypatch.setenv("CURATOR_CACHE_DIR", str(tmp_path))
-    assert labels_met() == []  # nothing recorded: nothing preloaded
+    assert worth_preloading(tasks=8) == []  # nothing recorded: nothing preloaded
     now = time.time()
-    for age_days, label in [(40, "ind_Latn"), (2, "deu_Latn"), (1, "kor_Hang"), (3, "eng_Latn")]:
-        note_met(label)
-        path = tmp_path / "tokenizers-met" / label
-        os.utime(path, (now - age_days * 86400, now - age_days * 86400))
-    assert labels_met(now=now) == ["kor_Hang", "deu_Latn", "eng_Latn"]  # ind_Latn: too old
-    assert labels_met(limit=2, now=now) == ["kor_Hang", "deu_Latn"]
+    # two large tasks of a crawl-like run, a demo's small task with other languages, an old run
+    _task(tmp_path, {"deu_Latn": 900, "eng_Latn": 250, "kor_Hang": 2, "ind_Latn": 1}, now=now)
+    _task(tmp_path, {"deu_Latn": 880, "eng_Latn": 270, "kor_Hang": 1, "fra_Latn": 3}, now=now)
+    _task(tmp_path, {"tha_Thai": 20, "swh_Latn": 20, "eng_Latn": 20}, now=now)
+    _task(tmp_path, {"jpn_Jpan": 5000}, age_days=40, now=now)  # too old to count
+    # share of documents in tasks that met the label: deu/eng/kor ~0.97-1, ind/fra ~0.5, tha/swh ~0.03
+    assert worth_preloading(tasks=2, now=now) == ["eng_Latn", "deu_Latn", "kor_Hang"]
+    assert worth_preloading(tasks=4, now=now) == ["eng_Latn", "deu_Latn", "kor_Hang", "fra_Latn", "ind_Latn"]
+    assert set(worth_preloading(tasks=64, now=now)) == {
+        "eng_Latn",
+        "deu_Latn",
+        "kor_Hang",
+        "fra_Latn",
+        "ind_Latn",
+        "swh_Latn",
+        "tha_Thai",
+    }
+    (tmp_path / "tokenizers-met" / "broken.json").write_text("{")  # a damaged record only costs time
+    assert worth_preloading(tasks=2, now=now) == ["eng_Latn", "deu_Latn", "kor_Hang"]
+
+
+def test_the_record_keeps_the_newest_tasks(tmp_path, monkeypatch):
+    import curator.text.tokenizers as tokenizers
+
+    monkeypatch.setenv("CURATOR_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(tokenizers, "MET_RECORDS_KEPT", 3)
+    for n in range(7):
+        record_task({f"l{n:02d}_Latn": 1})
+    kept = sorted((tmp_path / "tokenizers-met").glob("*.json"))
+    assert len(kept) == 3 and json.loads(kept[-1].read_text())["labels"] == {"l06_Latn": 1}
 
 
 def test_the_preload_stops_at_its_memory_bound_and_skips_what_fails(monkeypatch):
@@ -92,7 +127,7 @@ def test_the_filters_preload_only_for_several_tasks(monkeypatch):
     from curator.core.preload import preload
 
     calls = []
-    monkeypatch.setattr(fused, "preload_splitters", lambda: calls.append("loaded"))
+    monkeypatch.setattr(fused, "preload_splitters", lambda tasks: calls.append("loaded"))
 
     class Plain:  # a hook without `tasks` is called as before
         def preload(self):

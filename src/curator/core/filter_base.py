@@ -33,6 +33,9 @@ class CuratorFilter(BaseFilter):
         """Load what this document needs that no earlier one did (its language's tokenizer...): timed
         as start-up, outside the per-document time."""
 
+    def finish(self) -> None:
+        """Once the task's documents are done (not after a failure): what the filter records of them."""
+
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         errors = DocumentErrors(self)
         start = time.perf_counter()
@@ -62,6 +65,7 @@ class CuratorFilter(BaseFilter):
                     if writer is not None:
                         writer.write(doc, rank)
         record_startup(self, startup)
+        self.finish()
 
     def _results(self, batch: list, errors: DocumentErrors) -> list:
         """filter_batch's results; if it raises, each document alone, and the one that raises is

@@ -19,8 +19,11 @@ resolution (`LanguageProfile.tokenizer_key`).
 
 from __future__ import annotations
 
+import json
 import os
 import time
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -33,6 +36,7 @@ from datatrove.utils.word_tokenizers import (
     load_word_tokenizer,
 )
 
+from curator.core.atomic import write_json_atomic
 from curator.core.compat import datatrove_distribution_index, regex_code_cache
 from curator.core.errors import CuratorError
 from curator.core.paths import cache_root
@@ -44,8 +48,10 @@ SCRIPT_ALIASES = {"Hans": "Hani", "Hant": "Hani", "Kore": "Hang"}
 NEEDS_DOWNLOAD = frozenset({"StanzaTokenizer", "TibetanTokenizer"})
 # datatrove's key for spaCy's multilingual "xx" tokenizer, the words of the WhitespaceTokenizer fallback
 MULTILINGUAL_KEY = "und_Cyrl"
-# what a run's filters met recently and the local executor loads before forking (`labels_met`)
+# what the tasks of this machine's runs met lately, read to choose what the local executor loads
+# before forking (`worth_preloading`): records newer than this, the newest this many
 MET_MAX_AGE_DAYS = 30
+MET_RECORDS_KEPT = 256
 
 
 @dataclass(frozen=True)
@@ -159,29 +165,63 @@ def _met_dir() -> Path:
     return cache_root() / "tokenizers-met"
 
 
-def note_met(label: str) -> None:
-    """Record that a run's filters met `label` (an empty file per label; its time = last met), so
-    that the next job on this machine loads its tokenizer once before forking its tasks (`labels_met`).
-    Losing the record costs time only."""
+def record_task(met: Mapping[str, int]) -> None:
+    """Record what one task's filters met: its documents per tokenizer label (one small JSON file per
+    task, the newest MET_RECORDS_KEPT kept), for the next jobs' `worth_preloading`. Losing the record
+    costs time only."""
+    docs = sum(met.values())
+    if not docs:
+        return
     folder = _met_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / label).touch()
+        name = f"{time.time_ns()}-{os.getpid()}.json"
+        write_json_atomic(folder / name, {"docs": docs, "labels": dict(met)}, indent=None)
+        records = sorted(folder.glob("*.json"))
+        if len(records) > 2 * MET_RECORDS_KEPT:  # prune now and then, not at every task
+            for old in records[:-MET_RECORDS_KEPT]:
+                old.unlink(missing_ok=True)
     except OSError:
         pass
 
 
-def labels_met(
-    max_age_days: float = MET_MAX_AGE_DAYS, limit: int | None = None, now: float | None = None
+def worth_preloading(
+    tasks: int | None, max_age_days: float = MET_MAX_AGE_DAYS, now: float | None = None
 ) -> list[str]:
-    """The tokenizer labels runs' filters met on this machine in the last `max_age_days`, most recent
-    first (a preload that stops at its budget keeps the current workload's), at most `limit`."""
+    """The tokenizer labels worth loading once before `tasks` tasks fork from one process: those
+    more than one of them is expected to meet, most likely first (a preload that stops at its
+    budget keeps the likeliest). Loading a label in the parent costs one load; leaving it to the
+    tasks costs one load in each task that meets it.
+
+    The chance that a task meets a label is read from the tasks recorded on this machine in the
+    last `max_age_days` (`record_task`): the share of their documents that were in a task which met
+    it. Weighting by documents lets the large tasks of real runs speak louder than small ones
+    (a test, a demo), whose few documents still met many languages. `tasks` None: unknown, taken
+    as 2."""
+    oldest = (time.time() if now is None else now) - max_age_days * 86400
+    total, in_tasks_meeting = 0, Counter()
     try:
-        entries = [(e.stat().st_mtime, e.name) for e in os.scandir(_met_dir()) if e.is_file()]
+        entries = [
+            e for e in os.scandir(_met_dir()) if e.name.endswith(".json") and e.stat().st_mtime >= oldest
+        ]
     except OSError:
         return []
-    oldest = (time.time() if now is None else now) - max_age_days * 86400
-    return [name for mtime, name in sorted(entries, reverse=True) if mtime >= oldest][:limit]
+    for entry in entries:
+        try:
+            record = json.loads(Path(entry.path).read_text(encoding="utf-8"))
+            docs, labels = int(record["docs"]), dict(record["labels"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # a record being written or damaged: it only costs time
+        total += docs
+        in_tasks_meeting.update(dict.fromkeys(labels, docs))
+    if not total:
+        return []
+    expected = {
+        label: (2 if tasks is None else tasks) * docs / total for label, docs in in_tasks_meeting.items()
+    }
+    return sorted(
+        (label for label, n in expected.items() if n > 1), key=lambda label: (-expected[label], label)
+    )
 
 
 def tokenizer_problem(key: str) -> str | None:

@@ -21,7 +21,7 @@ from itertools import chain
 from datatrove.utils.logging import logger
 
 from curator.text.chunks import chunk_tokens, make_room
-from curator.text.tokenizers import labels_met, word_tokenizer
+from curator.text.tokenizers import word_tokenizer, worth_preloading
 
 
 @cache
@@ -31,21 +31,25 @@ def word_splitter(label: str) -> WordSplitter:
 
 
 PRELOAD_MAX_MB = 1500  # memory a preload may add to the process (Korean's Kiwi alone: ~450 MB)
-PRELOAD_MAX_SECONDS = 30.0  # time it may take: the tasks wait for it (bench's 17 languages: 10-20 s)
+PRELOAD_MAX_SECONDS = 30.0  # time it may take: the tasks wait for it (the bench file's 18 languages: ~8 s)
 
 
 def preload_splitters(
-    labels: list[str] | None = None, max_mb: float = PRELOAD_MAX_MB, max_seconds: float = PRELOAD_MAX_SECONDS
+    labels: list[str] | None = None,
+    tasks: int | None = None,
+    max_mb: float = PRELOAD_MAX_MB,
+    max_seconds: float = PRELOAD_MAX_SECONDS,
 ) -> list[str]:
-    """Load the splitters (tokenizer + chunk cache) of `labels`, by default those this machine's runs
-    met lately (tokenizers.labels_met, most recent first), and return the labels loaded. Called where
-    the local executor forks a job's tasks: each task then finds them loaded (shared copy-on-write:
-    loaded once for all workers) instead of loading each in its first document of the language
-    (Korean ~2-4 s, Malay ~3-6 s). Stops once it took `max_seconds` or the process grew by `max_mb`:
-    a label met in another run may be absent from this job, and a task loads what it lacks itself.
-    A label that fails to load is left to the task, which reports it where a document needs it."""
+    """Load the splitters (tokenizer + chunk cache) of `labels`, by default those worth loading once
+    for `tasks` tasks (tokenizers.worth_preloading: expected in more than one of them, likeliest
+    first), and return the labels loaded. Called where the local executor forks a job's tasks: each
+    task then finds them loaded (shared copy-on-write: loaded once for all workers) instead of loading
+    each in its first document of the language (Korean ~2 s, Indonesian ~3 s). Stops once it took
+    `max_seconds` or the process grew by `max_mb`: the estimate comes from other runs, and a task
+    loads what it lacks itself. A label that fails to load is left to the task, which reports it
+    where a document needs it."""
     loaded, start_mb, start = [], _rss_mb(), time.perf_counter()
-    for label in labels_met() if labels is None else labels:
+    for label in worth_preloading(tasks) if labels is None else labels:
         grown = (_rss_mb() or 0) - start_mb if start_mb is not None else 0
         if grown > max_mb or time.perf_counter() - start > max_seconds:
             logger.info(

@@ -70,12 +70,12 @@ class DedupSignatures(PipelineStep):
 
     def preload(self, tasks: int | None = None) -> None:
         """Most languages' word tokenizers are spaCy's: import it once for all the job's tasks, and
-        with several tasks load those this machine's runs met lately (as the filters do; a no-op
-        after the filters' preload in the same job)."""
+        with several tasks load those worth it (as the filters do; a no-op after the filters'
+        preload in the same job)."""
         if self.minhash:
             import_if_installed("spacy")
             if tasks is None or tasks > 1:
-                preload_splitters()
+                preload_splitters(tasks=tasks)
 
     def group(self, doc: Document) -> bytes:
         """Documents are only compared within a group: their language (and dump, with scope per_dump)."""

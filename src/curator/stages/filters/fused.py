@@ -28,7 +28,7 @@ from curator.core.filter_base import CuratorFilter
 from curator.stages.filters.ngrams import NgramStats
 from curator.text.profiles import LanguageProfile, load_profile
 from curator.text.rules import FAMILIES, Rule, apply_config, enabled, family_enabled, rule
-from curator.text.tokenizers import note_met
+from curator.text.tokenizers import record_task
 from curator.text.words import WordSplitter, preload_splitters, word_splitter
 
 PARAGRAPH_BREAK = re.compile(r"\n{2,}")
@@ -294,20 +294,27 @@ class FusedHeuristicFilter(CuratorFilter):
         return rules
 
     def preload(self, tasks: int | None = None) -> None:
-        """Before the local executor forks the tasks: the word tokenizers runs on this machine met
-        lately, loaded once for every task (a language a task meets that is not among them loads in
-        its `prepare`, counted as start-up). Not for a single task: it would load in the parent
-        what it loads itself, plus languages it may not meet."""
+        """Before the local executor forks the tasks: the word tokenizers that more than one of them
+        is expected to meet (text.tokenizers.worth_preloading, from what this machine's tasks met),
+        loaded once for all of them. A language a task meets that is not among them loads in its
+        `prepare`, counted as start-up. Not for a single task: it would load in the parent what it
+        loads itself, plus languages it may not meet."""
         if tasks is None or tasks > 1:
-            preload_splitters()
+            preload_splitters(tasks=tasks)
+
+    def setup(self) -> None:
+        self._met: Counter[str] = Counter()  # this task's documents per tokenizer label
 
     def prepare(self, doc: Document) -> None:
         """A new language's profile and word tokenizer (spaCy rules, a dictionary, a model: up to
-        seconds) load here, counted as start-up, not in the document's time. The language's tokenizer
-        is noted as met on this machine, for the next job's `preload`."""
+        seconds) load here, counted as start-up, not in the document's time; each document is
+        counted under its tokenizer, for the task's record (`finish`)."""
         language = doc_language(doc)
-        if language not in self._languages:
-            note_met(self.rules_for(language).profile.tokenizer_key)
+        self._met[self.rules_for(language).profile.tokenizer_key] += 1
+
+    def finish(self) -> None:
+        """The languages this task met, recorded for the next jobs' preload (text.tokenizers.record_task)."""
+        record_task(self._met)
 
     def filter(self, doc: Document) -> bool | tuple[bool, str]:
         reason = self.rules_for(doc_language(doc)).first_failure(doc.text)
