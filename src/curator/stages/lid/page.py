@@ -66,14 +66,18 @@ NON_LATIN_LETTERS = regex.compile(r"[^\P{L}\p{Latin}]+")
 MIN_SEGMENT_SHARE = 0.01  # segments with less of the page's content are not worth an engine call
 
 
+# a word: letters (marks included, for Brahmic vowel signs), with inner ' ’ or - and surrounding
+# punctuation (WORD_PUNCT). Exactly `token.strip(WORD_PUNCT)` without ' ’ - being letters and marks
+# only: letters are no WORD_PUNCT, so what the strip leaves lies inside the middle run.
+_P = regex.escape(WORD_PUNCT)
+WORD = regex.compile(rf"[{_P}]*[\p{{L}}\p{{M}}'’\-]*[\p{{L}}\p{{M}}][\p{{L}}\p{{M}}'’\-]*[{_P}]*")
+# ASCII letters, deleted by str.translate: a fast count of the letters of an ASCII line
+_ASCII_LETTERS = str.maketrans(dict.fromkeys(map(ord, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")))
+
+
 def _is_word(token: str) -> bool:
     """Letters only (marks included), apart from inner ' or - and surrounding punctuation."""
-    core = token.strip(WORD_PUNCT).replace("'", "").replace("’", "").replace("-", "")
-    if not core:
-        return False
-    if core.isalpha():
-        return True
-    return not core.isascii() and LETTER_RUN.fullmatch(core) is not None  # Brahmic vowel signs are marks
+    return WORD.fullmatch(token) is not None
 
 
 def _is_code_line(line: str, tokens: list[str]) -> bool:
@@ -99,17 +103,17 @@ def measure(line: str) -> tuple[float, str]:
     """
     cjk = sea = 0
     rest = line
-    if not line.isascii():
+    if not line.isascii() and NO_SPACE_RUN.search(line):
         cjk = sum(map(len, CJK_RUN.findall(line)))
         sea = sum(map(len, SEA_RUN.findall(line)))
-        if cjk or sea:
-            rest = NO_SPACE_RUN.sub(" ", line)
+        rest = NO_SPACE_RUN.sub(" ", line)
     tokens = rest.split()
     words = codes = 0
+    word = WORD.fullmatch
     for token in tokens:
-        if _is_word(token):
+        if token.isalpha() or word(token) is not None:  # most tokens are plain words: no regex
             words += 1
-        elif any(c.isalnum() for c in token):
+        elif any(map(str.isalnum, token)):
             codes += 1
     sea_words = sea / SEA_CHARS_PER_WORD
     weight = cjk + sea_words + words + CODE_WEIGHT * codes
@@ -117,7 +121,7 @@ def measure(line: str) -> tuple[float, str]:
         weight *= CODE_LINE_WEIGHT
     # class
     if rest.isascii():
-        letters = latin = sum(1 for c in rest if c.isalpha())
+        letters = latin = len(rest) - len(rest.translate(_ASCII_LETTERS))
     else:
         letters = sum(map(len, LETTER_RUN.findall(rest)))
         latin = sum(map(len, LATIN_LETTER_RUN.findall(rest)))
