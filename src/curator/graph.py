@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from curator.config.loader import LoadedConfig
+from curator.core.compat import datatrove_distribution_index
 from curator.core.errors import ConfigError, CuratorError
+from curator.core.estimates import input_pages
 from curator.core.names import check_plain_name
 from curator.core.paths import RunLayout
 from curator.core.remote import (
@@ -23,6 +25,7 @@ from curator.core.remote import (
     probe,
     read_listing,
     redact,
+    total_bytes,
 )
 from curator.stages import get_block_class
 from curator.stages.base import BuildContext, DocPhase, GlobalPhase, unique_stage_names
@@ -63,6 +66,9 @@ class Job:
     step_stages: list[str] = field(default_factory=list)
     pipeline: list = field(default_factory=list)
     output_dir: Path | None = None  # documents written by this job
+    # records each task reads, estimated from the input's size (the job that reads the input; else
+    # None): what the local executor loads before forking depends on it (text.tokenizers.worth_preloading)
+    docs_per_task: float | None = None
 
     def describe(self) -> dict:
         return {
@@ -152,6 +158,7 @@ def _local_size(path: str) -> int | None:
 
 def build_blocks(loaded: LoadedConfig) -> list:
     """Instantiate every stage's block and run its checks; all problems are reported at once."""
+    datatrove_distribution_index()  # datatrove's steps check their packages: one metadata scan for all
     blocks, problems = [], []
     for i, (stage, name) in enumerate(
         zip(loaded.config.stages, unique_stage_names(loaded.config), strict=True)
@@ -185,6 +192,14 @@ def _reader(loaded: LoadedConfig, files: list[InputFile]):
     if inp.format == "parquet":
         return ParquetDocReader(paths, inp.text_column, inp.id_column, inp.dump, **remote)
     return JsonlDocReader(paths, inp.text_column, inp.id_column, inp.dump, **remote)
+
+
+def _records_per_task(loaded: LoadedConfig, files: list[InputFile], tasks: int) -> float | None:
+    """The input records one task reads, from the input's size (None when no size is known)."""
+    size, _exact = total_bytes(files)
+    if not size:
+        return None
+    return input_pages(size, loaded.config.input.format) / max(1, min(tasks, len(files)))
 
 
 def build_jobs(loaded: LoadedConfig, files: list[InputFile] | None = None) -> list[Job]:
@@ -237,7 +252,10 @@ def build_jobs(loaded: LoadedConfig, files: list[InputFile] | None = None) -> li
             filename = "{language}/{rank:05d}.parquet" if final else "{rank:05d}.parquet"
             pipeline += [ProgressBeacon(layout.logs(name)), ParquetDocWriter(out_dir, filename=filename)]
             step_stages += [IO_STEP, IO_STEP]
-            jobs.append(Job(name, "documents", tasks, stages, step_stages, pipeline, out_dir))
+            job = Job(name, "documents", tasks, stages, step_stages, pipeline, out_dir)
+            if documents_dir is None:
+                job.docs_per_task = _records_per_task(loaded, files, tasks)
+            jobs.append(job)
             documents_dir = out_dir
         else:
             steps = [TaskGuard(), *group.phase.build(documents_dir)]

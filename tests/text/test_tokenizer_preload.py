@@ -60,7 +60,7 @@ def test_each_task_records_its_documents_per_tokenizer(tmp_path, monkeypatch):
     list(FusedHeuristicFilter().run(iter(docs)))
     (record,) = (tmp_path / "tokenizers-met").glob("*.json")
     assert json.loads(record.read_text()) == {"docs": 3, "labels": {"deu_Latn": 2, "eng_Latn": 1}}
-    assert worth_preloading(tasks=2) == ["deu_Latn", "eng_Latn"]  # the only task met both
+    assert worth_preloading(tasks=2) == ["deu_Latn", "eng_Latn"]  # 2 of 3 documents, 1 of 3: both likely
 
 
 def _task(tmp_path, labels: dict[str, int], age_days: float = 0, now: float | None = None) -> None:
@@ -74,25 +74,20 @@ def test_what_is_worth_preloading_is_what_more_than_one_task_would_meet(tmp_path
     monkeypatch.setenv("CURATOR_CACHE_DIR", str(tmp_path))
     assert worth_preloading(tasks=8) == []  # nothing recorded: nothing preloaded
     now = time.time()
-    # two large tasks of a crawl-like run, a demo's small task with other languages, an old run
+    # two large tasks of a real run, a demo's small task with other languages, an old run
     _task(tmp_path, {"deu_Latn": 900, "eng_Latn": 250, "kor_Hang": 2, "ind_Latn": 1}, now=now)
     _task(tmp_path, {"deu_Latn": 880, "eng_Latn": 270, "kor_Hang": 1, "fra_Latn": 3}, now=now)
     _task(tmp_path, {"tha_Thai": 20, "swh_Latn": 20, "eng_Latn": 20}, now=now)
     _task(tmp_path, {"jpn_Jpan": 5000}, age_days=40, now=now)  # too old to count
-    # share of documents in tasks that met the label: deu/eng/kor ~0.97-1, ind/fra ~0.5, tha/swh ~0.03
-    assert worth_preloading(tasks=2, now=now) == ["eng_Latn", "deu_Latn", "kor_Hang"]
-    assert worth_preloading(tasks=4, now=now) == ["eng_Latn", "deu_Latn", "kor_Hang", "fra_Latn", "ind_Latn"]
-    assert set(worth_preloading(tasks=64, now=now)) == {
-        "eng_Latn",
-        "deu_Latn",
-        "kor_Hang",
-        "fra_Latn",
-        "ind_Latn",
-        "swh_Latn",
-        "tha_Thai",
-    }
+    # shares of the 2,367 documents: kor and fra 3 (a task of 1,153 meets them with 77%), ind 1 (39%),
+    # tha and swh 20 (a task of 1,153 meets them for sure, a task of 50 with 35%)
+    big = ["deu_Latn", "eng_Latn", "swh_Latn", "tha_Thai", "fra_Latn", "kor_Hang"]
+    assert worth_preloading(tasks=2, docs_per_task=1153, now=now) == big
+    assert worth_preloading(tasks=2, now=now) == big  # unknown size: the recorded tasks' median (1,153)
+    assert worth_preloading(tasks=2, docs_per_task=50, now=now) == ["deu_Latn", "eng_Latn"]  # a demo's tasks
+    assert set(worth_preloading(tasks=64, docs_per_task=50, now=now)) == {*big, "ind_Latn"}
     (tmp_path / "tokenizers-met" / "broken.json").write_text("{")  # a damaged record only costs time
-    assert worth_preloading(tasks=2, now=now) == ["eng_Latn", "deu_Latn", "kor_Hang"]
+    assert worth_preloading(tasks=2, docs_per_task=1153, now=now) == big
 
 
 def test_the_record_keeps_the_newest_tasks(tmp_path, monkeypatch):
@@ -121,13 +116,14 @@ def test_the_preload_stops_at_its_memory_bound_and_skips_what_fails(monkeypatch)
 
 
 def test_the_filters_preload_only_for_several_tasks(monkeypatch):
-    """The executor says how many tasks fork (core/preload passes `tasks` to hooks that take it):
-    for one task, loading in the parent would only add the languages it may not meet."""
+    """The executor says how many tasks fork and how many documents each reads (core/preload passes
+    them to hooks that take them): for one task, loading in the parent would only add the languages
+    it may not meet."""
     import curator.stages.filters.fused as fused
     from curator.core.preload import preload
 
     calls = []
-    monkeypatch.setattr(fused, "preload_splitters", lambda tasks: calls.append("loaded"))
+    monkeypatch.setattr(fused, "preload_splitters", lambda tasks, docs_per_task: calls.append(docs_per_task))
 
     class Plain:  # a hook without `tasks` is called as before
         def preload(self):
@@ -135,6 +131,6 @@ def test_the_filters_preload_only_for_several_tasks(monkeypatch):
 
     preload([FusedHeuristicFilter(), Plain()], tasks=1)
     assert calls == ["plain"]
-    preload([FusedHeuristicFilter()], tasks=2)
+    preload([FusedHeuristicFilter()], tasks=2, docs_per_task=1171.0)
     preload([FusedHeuristicFilter()])  # unknown: preload
-    assert calls == ["plain", "loaded", "loaded"]
+    assert calls == ["plain", 1171.0, None]

@@ -20,11 +20,14 @@ def import_if_installed(*modules: str) -> None:
             importlib.import_module(name)
 
 
-def preload(pipeline: list, tasks: int | None = None) -> None:
-    """Run the `preload()` of every step of `pipeline` that has one. A hook with a `tasks` parameter
-    gets how many tasks will fork from this process (None: unknown): loading what a task may not
-    need only pays when several tasks share it (the filters' word tokenizers)."""
+def preload(pipeline: list, tasks: int | None = None, docs_per_task: float | None = None) -> None:
+    """Run the `preload()` of every step of `pipeline` that has one. A hook gets those of these it
+    has parameters for: `tasks`, how many tasks will fork from this process, and `docs_per_task`, the
+    documents each reads (estimated from the input's size; None: unknown). Loading what a task may
+    not need only pays when several tasks share it (the filters' word tokenizers)."""
+    given = {"tasks": tasks, "docs_per_task": docs_per_task}
     for step in pipeline:
         hook = getattr(step, "preload", None)
         if callable(hook):
-            hook(tasks=tasks) if "tasks" in inspect.signature(hook).parameters else hook()
+            parameters = inspect.signature(hook).parameters
+            hook(**{name: value for name, value in given.items() if name in parameters})

@@ -69,7 +69,9 @@ def cpu_seconds() -> float:
 
 
 @contextmanager
-def shared_with_workers(pipeline: list, preload: bool = True, tasks: int | None = None):
+def shared_with_workers(
+    pipeline: list, preload: bool = True, tasks: int | None = None, docs_per_task: float | None = None
+):
     """Prepare this process for a job's tasks to fork from it: the steps' preload (imports every task
     would repeat), then a GC freeze, so the tasks' collections neither scan nor copy the objects they
     inherit (Python's advice for fork without exec)."""
@@ -78,7 +80,7 @@ def shared_with_workers(pipeline: list, preload: bool = True, tasks: int | None 
     done = {"preload": 0.0}  # seconds of the preload, once per job (run.json job_seconds)
     if preload:
         start = time.perf_counter()
-        preload_steps(pipeline, tasks)
+        preload_steps(pipeline, tasks, docs_per_task)
         done["preload"] = round(time.perf_counter() - start, 2)
     gc.freeze()
     try:
@@ -385,7 +387,9 @@ class LocalExecutor:
                 click.echo(f"{job.name}: {len(todo)} of {job.tasks} tasks to run", err=True)
             wall, cpu = time.perf_counter(), cpu_seconds()
             try:
-                with shared_with_workers(job.pipeline, preload=bool(todo), tasks=len(todo)) as shared:
+                with shared_with_workers(
+                    job.pipeline, preload=bool(todo), tasks=len(todo), docs_per_task=job.docs_per_task
+                ) as shared:
                     runner.run(tick=progress.refresh if progress is not None else None)
             except TaskFailed:
                 with suppress(OSError):  # the stats so far (rebuilt on resume); the disk may be full

@@ -137,10 +137,15 @@ def profiles_dir(path: str | Path | None) -> Path:
     return Path(path) if path else DEFAULT_PROFILES_DIR
 
 
+# libyaml's parser where PyYAML was built with it (same documents, ~10x faster: a run validates
+# every profile of the folder before it starts, ~300 files)
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 @lru_cache(maxsize=4096)
 def _load(path: Path, language: str) -> LanguageProfile:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER) or {}  # noqa: S506 -- a safe loader
     except (OSError, yaml.YAMLError) as e:
         raise ConfigError([f"{path}: cannot read profile: {e}"]) from None
     if not isinstance(data, dict):

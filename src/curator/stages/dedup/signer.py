@@ -68,14 +68,14 @@ class DedupSignatures(PipelineStep):
         self._shinglers: dict[str, Shingler] = {}
         self._startup = 0.0  # seconds loading languages' tokenizers in this task (counted as start-up)
 
-    def preload(self, tasks: int | None = None) -> None:
+    def preload(self, tasks: int | None = None, docs_per_task: float | None = None) -> None:
         """Most languages' word tokenizers are spaCy's: import it once for all the job's tasks, and
         with several tasks load those worth it (as the filters do; a no-op after the filters'
         preload in the same job)."""
         if self.minhash:
             import_if_installed("spacy")
             if tasks is None or tasks > 1:
-                preload_splitters(tasks=tasks)
+                preload_splitters(tasks=tasks, docs_per_task=docs_per_task)
 
     def group(self, doc: Document) -> bytes:
         """Documents are only compared within a group: their language (and dump, with scope per_dump)."""

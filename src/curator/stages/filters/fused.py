@@ -293,14 +293,14 @@ class FusedHeuristicFilter(CuratorFilter):
             rules = self._languages[language] = LanguageRules(profile)
         return rules
 
-    def preload(self, tasks: int | None = None) -> None:
+    def preload(self, tasks: int | None = None, docs_per_task: float | None = None) -> None:
         """Before the local executor forks the tasks: the word tokenizers that more than one of them
         is expected to meet (text.tokenizers.worth_preloading, from what this machine's tasks met),
         loaded once for all of them. A language a task meets that is not among them loads in its
         `prepare`, counted as start-up. Not for a single task: it would load in the parent what it
         loads itself, plus languages it may not meet."""
         if tasks is None or tasks > 1:
-            preload_splitters(tasks=tasks)
+            preload_splitters(tasks=tasks, docs_per_task=docs_per_task)
 
     def setup(self) -> None:
         self._met: Counter[str] = Counter()  # this task's documents per tokenizer label

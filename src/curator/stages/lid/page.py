@@ -72,7 +72,9 @@ MIN_SEGMENT_SHARE = 0.01  # segments with less of the page's content are not wor
 _P = regex.escape(WORD_PUNCT)
 WORD = regex.compile(rf"[{_P}]*[\p{{L}}\p{{M}}'’\-]*[\p{{L}}\p{{M}}][\p{{L}}\p{{M}}'’\-]*[{_P}]*")
 # ASCII letters, deleted by str.translate: a fast count of the letters of an ASCII line
-_ASCII_LETTERS = str.maketrans(dict.fromkeys(map(ord, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")))
+_ASCII_LETTERS = str.maketrans(
+    dict.fromkeys(map(ord, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"))
+)
 
 
 def _is_word(token: str) -> bool:
