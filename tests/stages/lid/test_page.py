@@ -3,7 +3,7 @@
 from datatrove.data import Document
 
 from curator.stages.lid.engines import lid_input, make_engine
-from curator.stages.lid.page import content_weight, identify_page
+from curator.stages.lid.page import LETTER_RUN, WORD_PUNCT, _is_word, content_weight, identify_page
 from curator.stages.lid.step import LanguageIdFilter
 from tests.conftest import shared_data
 
@@ -28,6 +28,24 @@ def test_weights_count_language_not_letters():
         assert content_weight(command) < 1
     # 3 words; a URL, a path and a number: 0.1 each
     assert abs(content_weight("see https://example.org/a/b.html and /etc/hosts for 2024") - 3.3) < 1e-9
+
+
+def _word_by_definition(token: str) -> bool:
+    """A word as page.py defines it: stripped of surrounding punctuation and of inner ' ’ -, letters
+    and marks only (the way it was computed before one regex did it)."""
+    core = token.strip(WORD_PUNCT).replace("'", "").replace("’", "").replace("-", "")
+    return bool(core) and (core.isalpha() or (not core.isascii() and LETTER_RUN.fullmatch(core) is not None))
+
+
+def test_the_word_regex_is_the_definition_on_real_tokens():
+    tokens = {"'tis", "rock-'n'-roll", "«Bonjour»", "(l’été)", "--", "'-'", "a.b", "x1", "C++", "हिन्दी", "¿Qué?"}
+    for code in ("eng", "fra", "deu", "hin", "ara", "rus", "tam", "vie", "tur", "kat"):
+        tokens.update(token for line in lines(code, 300) for token in line.split())
+    assert len(tokens) > 10_000
+    differing = [t for t in tokens if _is_word(t) != _word_by_definition(t)]
+    assert not differing, differing[:10]
+    assert _is_word("rock-'n'-roll") and _is_word("«Bonjour»") and _is_word("हिन्दी")
+    assert not _is_word("--") and not _is_word("a.b") and not _is_word("x1")
 
 
 ENGINE = None
