@@ -1,7 +1,7 @@
 """Word tokenizers loaded before the fork vs in each task: start-up per task, parent cost, memory.
 
 The local executor forks a job's tasks from one process; the filters' `preload` loads there the
-word tokenizers this machine's runs met lately (text/words.preload_splitters), so a task finds them
+word tokenizers its tasks are expected to meet (text/words.preload_splitters), so a task finds them
 loaded instead of loading each in its first document of the language. Measured here with the
 languages the e2e bench file meets (the bench's `lid` output), `--workers` forked tasks, each
 splitting real text of every language (../shared/data/lid-dev) as a task's filters would:
@@ -31,7 +31,7 @@ from scripts.devtools.shared import shared_data  # noqa: E402
 
 # the languages of the e2e bench file (real-pages.warc.gz) after lid, as the filters key them
 BENCH_LABELS = (
-    "arb_Arab,ben_Beng,cmn_Hani,deu_Latn,eng_Latn,fin_Latn,fra_Latn,hun_Latn,ita_Latn,jpn_Jpan,"
+    "arb_Arab,ben_Beng,cmn_Hani,deu_Latn,eng_Latn,fin_Latn,fra_Latn,hun_Latn,ind_Latn,ita_Latn,jpn_Jpan,"
     "kor_Hang,msa_Latn,nob_Latn,pol_Latn,por_Latn,rus_Cyrl,spa_Latn"
 )
 # lid-dev file of a label (its ISO 639-3 code; lid-dev names some by macrolanguage)
