@@ -38,7 +38,19 @@ def _word_by_definition(token: str) -> bool:
 
 
 def test_the_word_regex_is_the_definition_on_real_tokens():
-    tokens = {"'tis", "rock-'n'-roll", "«Bonjour»", "(l’été)", "--", "'-'", "a.b", "x1", "C++", "हिन्दी", "¿Qué?"}
+    tokens = {
+        "'tis",
+        "rock-'n'-roll",
+        "«Bonjour»",
+        "(l’été)",
+        "--",
+        "'-'",
+        "a.b",
+        "x1",
+        "C++",
+        "हिन्दी",
+        "¿Qué?",
+    }
     for code in ("eng", "fra", "deu", "hin", "ara", "rus", "tam", "vie", "tur", "kat"):
         tokens.update(token for line in lines(code, 300) for token in line.split())
     assert len(tokens) > 10_000
