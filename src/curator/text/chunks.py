@@ -78,14 +78,19 @@ class PipelineWords(SpaCyTokenizer):
     `word_tokenize` is datatrove's: it runs the pipeline on the text and keeps the tokens' texts.
     The chunk cache's pipeline differs from datatrove's only in its vocabulary's lexical attribute
     getters (emptied: shape, like_url... are computed for every new string and decide no split), so
-    the tokens and their texts are the same (tests/text/test_words.py checks this on every spaCy
+    the tokens and their texts are the same (tests/stages/filters/test_words.py checks this on every spaCy
     language of the LID dev set). Sentences are another matter: spaCy's sentencizer reads `is_punct`,
     a lexical attribute, so `sent_tokenize` and `span_tokenize` go to datatrove's own tokenizer of the
     language, loaded at their first use (curator calls neither)."""
 
     def __init__(self, language: str, nlp):
         super().__init__(language)
-        self._tokenizer = nlp
+        self.nlp = nlp
+
+    @property
+    def tokenizer(self):
+        """The pipeline datatrove's methods run (its own property loads a pipeline of its own)."""
+        return self.nlp
 
     def sent_tokenize(self, text: str) -> list[str]:
         return _own_pipeline(self.language).sent_tokenize(text)

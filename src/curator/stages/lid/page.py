@@ -67,10 +67,14 @@ MIN_SEGMENT_SHARE = 0.01  # segments with less of the page's content are not wor
 
 
 # a word: letters (marks included, for Brahmic vowel signs), with inner ' ’ or - and surrounding
-# punctuation (WORD_PUNCT). Exactly `token.strip(WORD_PUNCT)` without ' ’ - being letters and marks
-# only: letters are no WORD_PUNCT, so what the strip leaves lies inside the middle run.
+# punctuation (WORD_PUNCT): exactly `token.strip(WORD_PUNCT)` without ' ’ - being letters and marks
+# only. The leading punctuation run is what the strip removes; the run of letters, marks, ' ’ - after
+# it holds the rest (punctuation holds no letter); what follows must be punctuation. Possessive runs
+# and a letter looked for once: linear time on any token (a token of 16,000 quotes took 1.4 s with
+# plain runs, which can split the quotes between them in every way).
 _P = regex.escape(WORD_PUNCT)
-WORD = regex.compile(rf"[{_P}]*[\p{{L}}\p{{M}}'’\-]*[\p{{L}}\p{{M}}][\p{{L}}\p{{M}}'’\-]*[{_P}]*")
+_X = r"\p{L}\p{M}'’\-"
+WORD = regex.compile(rf"(?=[^\p{{L}}\p{{M}}]*+[\p{{L}}\p{{M}}])[{_P}]*+[{_X}]*+[{_P}]*+")
 # ASCII letters, deleted by str.translate: a fast count of the letters of an ASCII line
 _ASCII_LETTERS = str.maketrans(
     dict.fromkeys(map(ord, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"))
