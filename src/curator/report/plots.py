@@ -11,6 +11,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 plt.rcParams.update({"font.size": 9, "svg.fonttype": "none", "figure.dpi": 96})
 
+# horizontal boxes: `orientation` from Matplotlib 3.10 on (`vert` is deprecated from 3.11 and goes in 3.13)
+_MPL = tuple(int(part) for part in matplotlib.__version__.split(".")[:2] if part.isdigit())
+HORIZONTAL_BOXES = {"orientation": "horizontal"} if _MPL >= (3, 10) else {"vert": False}
+
 
 def _svg(fig) -> str:
     buf = io.StringIO()
@@ -35,7 +39,7 @@ def funnel(stages: list[str], docs_in: list[int], docs_out: list[int]) -> str:
 def boxplots(groups: dict[str, list[float]], xlabel: str, threshold: dict[str, float] | None = None) -> str:
     labels = list(groups)
     fig, ax = plt.subplots(figsize=(7, 0.35 * len(labels) + 1))
-    ax.boxplot([groups[k] for k in labels], vert=False, showfliers=False)
+    ax.boxplot([groups[k] for k in labels], showfliers=False, **HORIZONTAL_BOXES)
     ax.set_yticks(range(1, len(labels) + 1), labels)
     if threshold:
         for i, k in enumerate(labels, 1):
