@@ -205,17 +205,17 @@ def worth_preloading(
     oldest = (time.time() if now is None else now) - max_age_days * 86400
     sizes, docs_of = [], Counter()
     try:
-        entries = [
-            e for e in os.scandir(_met_dir()) if e.name.endswith(".json") and e.stat().st_mtime >= oldest
-        ]
+        entries = [e for e in os.scandir(_met_dir()) if e.name.endswith(".json")]
     except OSError:
         return []
     for entry in entries:
         try:
+            if entry.stat().st_mtime < oldest:
+                continue
             record = json.loads(Path(entry.path).read_text(encoding="utf-8"))
             docs, labels = int(record["docs"]), {str(k): int(v) for k, v in record["labels"].items()}
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            continue  # a record being written or damaged: it only costs time
+            continue  # a record pruned meanwhile or damaged: it only costs time
         sizes.append(docs)
         docs_of.update(labels)
     total = sum(sizes)
