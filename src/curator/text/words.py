@@ -43,12 +43,12 @@ def preload_splitters(
 ) -> list[str]:
     """Load the splitters (tokenizer + chunk cache) of `labels`, by default those worth loading once
     for `tasks` tasks of about `docs_per_task` documents (tokenizers.worth_preloading: expected in
-    more than one of them, likeliest first), and return the labels loaded. Called where the local executor forks a job's tasks: each
-    task then finds them loaded (shared copy-on-write: loaded once for all workers) instead of loading
-    each in its first document of the language (Korean ~2 s, Indonesian ~3 s). Stops once it took
-    `max_seconds` or the process grew by `max_mb`: the estimate comes from other runs, and a task
-    loads what it lacks itself. A label that fails to load is left to the task, which reports it
-    where a document needs it."""
+    more than one of them, likeliest first), and return the labels loaded. Called where the local
+    executor forks a job's tasks: each task then finds them loaded (shared copy-on-write: loaded
+    once for all workers) instead of loading each in its first document of the language (Korean
+    ~2 s, Indonesian ~3 s). Stops once it took `max_seconds` or the process grew by `max_mb`: the
+    estimate comes from other runs, and a task loads what it lacks itself. A label that fails to
+    load is left to the task, which reports it where a document needs it."""
     loaded, start_mb, start = [], _rss_mb(), time.perf_counter()
     for label in worth_preloading(tasks, docs_per_task) if labels is None else labels:
         grown = (_rss_mb() or 0) - start_mb if start_mb is not None else 0
