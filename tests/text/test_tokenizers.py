@@ -21,9 +21,8 @@ def test_the_label_itself_comes_first():
     assert (choice.key, choice.fallback_reason) == ("deu_Latn", None)
     assert resolve("deu_Latn").tokenizer is load_word_tokenizer("deu_Latn")
     # the words come from the same spaCy language over the chunk cache's pipeline (loaded once)
-    assert word_tokenizer("deu_Latn").language == "de" and word_tokenizer("deu_Latn") is word_tokenizer(
-        "deu_Latn"
-    )
+    words = word_tokenizer("deu_Latn")
+    assert words.language == "de" and words is word_tokenizer("deu_Latn")
     assert word_tokenizer("kor_Hang") is load_word_tokenizer("kor_Hang")  # no chunk cache: datatrove's own
 
 
