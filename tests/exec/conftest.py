@@ -56,18 +56,30 @@ def s3_server(monkeypatch):
     server.stop()
 
 
-def write_run_config(folder: Path, name: str, run_name: str, inp: dict, stages: list) -> Path:
-    """A two-task local run of `stages` over `inp`, output in folder/name, no report."""
+def write_run_config(
+    folder: Path,
+    name: str,
+    run_name: str,
+    inp: dict,
+    stages: list,
+    output: str | Path | None = None,
+    executor: dict | None = None,
+    **top,
+) -> Path:
+    """folder/name.yaml: a two-task local run of `stages` over `inp`, output in folder/name (or
+    `output`: a folder or a store URL), no report; `executor` entries override the executor's
+    (one worker), `top` adds top-level keys (`output_store`...)."""
     cfg = {
         "name": run_name,
         "input": inp,
-        "output": str(folder / name),
-        "executor": {"tasks": 2, "workers": 1},
+        "output": str(output or folder / name),
+        "executor": {"tasks": 2, "workers": 1, **(executor or {})},
         "report": False,
         "stages": stages,
+        **top,
     }
     path = folder / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(cfg))
+    path.write_text(yaml.safe_dump(cfg, allow_unicode=True))
     return path
 
 

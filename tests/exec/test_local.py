@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pyarrow.dataset as ds
 import pytest
-import yaml
+
+from tests.exec.conftest import write_run_config
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "sample"
@@ -29,17 +30,10 @@ def config(
     stages = list(LIGHT_STAGES)
     if fault:
         stages.insert(1, fault)
-    cfg = {
-        "name": "faults",
-        "input": {"format": "warc", "paths": [str(SAMPLE / "*.warc.gz")]},
-        "output": str(output or tmp_path / name),
-        "executor": {"tasks": 2, "workers": 2, **executor},
-        "stages": stages,
-        "report": False,
-    }
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(cfg, allow_unicode=True))
-    return path
+    inp = {"format": "warc", "paths": [str(SAMPLE / "*.warc.gz")]}
+    return write_run_config(
+        tmp_path, name, "faults", inp, stages, output=output, executor={"workers": 2, **executor}
+    )
 
 
 def curator_run(cfg: Path, timeout: float = 600) -> tuple[int, str, float]:

@@ -17,7 +17,6 @@ from pathlib import Path
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
-import yaml
 from click.testing import CliRunner
 
 from curator.cli import main
@@ -25,6 +24,7 @@ from curator.config import load_config
 from curator.core.errors import CuratorError
 from curator.core.store import STAGING_NOTE, RunStore
 from curator.exec.run import run
+from tests.exec.conftest import write_run_config
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "sample"
@@ -50,19 +50,11 @@ def write_config(
     stages = list(STAGES)
     if fault:
         stages.insert(1, fault)
-    cfg = {
-        "name": "store",
-        "input": {"format": "warc", "paths": [str(SAMPLE / "*.warc.gz")]},
-        "output": output,
-        "executor": {"tasks": 2, "workers": 2},
-        "report": False,
-        "stages": stages,
-    }
-    if store is not None:
-        cfg["output_store"] = store
-    path = folder / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(cfg))
-    return path
+    inp = {"format": "warc", "paths": [str(SAMPLE / "*.warc.gz")]}
+    extra = {} if store is None else {"output_store": store}
+    return write_run_config(
+        folder, name, "store", inp, stages, output=output, executor={"workers": 2}, **extra
+    )
 
 
 def store_options(endpoint: str) -> dict:
