@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from curator.core.atomic import atomic_path, write_text_atomic
 from curator.core.errors import CuratorError
 from curator.core.remote import (
     RetryPolicy,
@@ -125,12 +126,15 @@ class RunStore:
                     f"{redact(str(e))[:300]}); {self._advice(reason)}"
                 ) from e
 
+    @property
+    def bucket(self) -> str:
+        return self.url.split("://", 1)[-1].split("/", 1)[0]
+
     def _advice(self, reason: str) -> str:
-        bucket = self.url.split("://", 1)[-1].split("/", 1)[0]
         if reason == "forbidden":
             return what_to_do(reason).replace("input.storage_options", "output_store.storage_options")
         if reason == "not_found":
-            return f"check that the bucket '{bucket}' exists (create it, or fix `output`)"
+            return f"check that the bucket '{self.bucket}' exists (create it, or fix `output`)"
         return "rerun the same command when the store is reachable again: finished tasks are kept"
 
     # --- checks ----------------------------------------------------------------------------------
@@ -138,7 +142,6 @@ class RunStore:
     def check(self) -> list[str]:
         """Problems that would stop the run, found before any work (validate, plan, run): the bucket
         is missing, credentials are refused, the endpoint does not answer, or it cannot be written."""
-        bucket = self.url.split("://", 1)[-1].split("/", 1)[0]
         shown = redact(self.url)
         try:
             fs = self.fs
@@ -150,7 +153,9 @@ class RunStore:
         except Exception as e:
             reason, _ = classify(e)
             if reason == "not_found":
-                return [f"output: {shown}: the bucket '{bucket}' does not exist; create it or fix `output`"]
+                return [
+                    f"output: {shown}: the bucket '{self.bucket}' does not exist; create it or fix `output`"
+                ]
             if reason == "forbidden":
                 return [f"output: {shown}: access denied; {self._advice(reason)}"]
             return [
@@ -184,20 +189,15 @@ class RunStore:
         if not force and note.is_file() and note.read_text() == version:
             return False
         self._call("uploading", rel, self.fs.put_file, str(local), self._path(rel), context=context)
-        _write_note(note, version)
+        write_text_atomic(note, version)
         return True
 
     def get(self, rel: str) -> None:
         """Download one object into the staging folder (a temp name, then a rename)."""
         local = self.staging / rel
-        local.parent.mkdir(parents=True, exist_ok=True)
-        tmp = local.with_name(f".{local.name}.{os.getpid()}.tmp")
-        try:
+        with atomic_path(local) as tmp:
             self._call("downloading", rel, self.fs.get_file, self._path(rel), str(tmp))
-            os.replace(tmp, local)
-            _write_note(self.staging / SENT / rel, _version(local))
-        finally:
-            tmp.unlink(missing_ok=True)
+        write_text_atomic(self.staging / SENT / rel, _version(local))
 
     def delete_run(self) -> None:
         if self.listing():
@@ -320,13 +320,6 @@ class RunStore:
 def _version(path: Path) -> str:
     st = path.stat()
     return f"{st.st_size} {st.st_mtime_ns}"
-
-
-def _write_note(note: Path, version: str) -> None:
-    note.parent.mkdir(parents=True, exist_ok=True)
-    tmp = note.with_name(f".{note.name}.{os.getpid()}.tmp")
-    tmp.write_text(version)
-    os.replace(tmp, note)
 
 
 def run_task(executor, rank: int, store: RunStore | None, body: Callable):
