@@ -18,6 +18,7 @@ import time
 from contextlib import suppress
 from datetime import UTC, datetime
 from importlib import metadata
+from pathlib import Path
 
 from curator.config.loader import LoadedConfig
 from curator.core.atomic import write_json_atomic
@@ -96,16 +97,14 @@ def prepare_output(layout: RunLayout, loaded: LoadedConfig, fresh: bool) -> dict
             previous = json.loads(layout.run_json.read_text())
         except json.JSONDecodeError:
             previous = {}
-    # a staging folder's note (output on an object store) is no content: it says which store it copies
-    contents = [p for p in root.iterdir() if p.name != STAGING_NOTE] if root.is_dir() else []
+    contents = _contents(root)
     if fresh and root.exists():
         if previous is None and contents:
             raise CuratorError(
                 f"output: '{root}' is not empty and holds no curator run (no run.json); "
                 "refusing to delete it with --fresh. Choose another output folder."
             )
-        for child in contents:
-            shutil.rmtree(child) if child.is_dir() else child.unlink()
+        _delete(contents)
         previous = None
     elif previous is not None and previous.get("config_fingerprint") != config_fingerprint(loaded):
         raise CuratorError(
@@ -158,24 +157,32 @@ def plan(loaded: LoadedConfig) -> tuple[list[InputFile], list[Job]]:
     return files, jobs
 
 
+def _contents(root: Path) -> list[Path]:
+    """What a run folder holds; a staging folder's note (output on an object store) is no content: it
+    says which store the folder is a working copy of."""
+    return [p for p in root.iterdir() if p.name != STAGING_NOTE] if root.is_dir() else []
+
+
+def _delete(paths: list[Path]) -> None:
+    for path in paths:
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+
+
 def prepare_store(store: RunStore, loaded: LoadedConfig, fresh: bool) -> None:
     """Before prepare_output, with `output` on an object store: the staging folder is this store's
     working copy, and a copy of what the store holds (resume reads the store's markers); --fresh deletes
     the run in the store too, but only a curator run (never a prefix holding other objects)."""
     store.claim_staging()
+    remote = store.listing()
     if fresh:
-        remote = store.listing()
         if remote and "run.json" not in remote:
             raise CuratorError(
                 f"output: {store.key('')} holds objects but no curator run (no run.json); refusing to "
                 "delete them with --fresh. Choose another output."
             )
         store.delete_run()
-        for child in store.staging.iterdir():
-            if child.name != STAGING_NOTE:
-                shutil.rmtree(child) if child.is_dir() else child.unlink()
+        _delete(_contents(store.staging))
         return
-    remote = store.listing()
     if remote and "run.json" not in remote:
         raise CuratorError(
             f"output: {store.key('')} is not empty and holds no curator run. Choose another output."
